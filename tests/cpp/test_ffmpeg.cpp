@@ -1,0 +1,159 @@
+// cpp/ffmpeg: owners free what they own (run under ASan in CI), errors carry the
+// operation, the file and FFmpeg's text, version shims behave.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "ffmpeg/ffmpeg.h"
+#include "hw/device.h"
+#include "media/probe.h"
+
+using namespace autocut;
+
+namespace {
+
+std::filesystem::path tempFile(const std::string& name, const std::string& bytes) {
+  auto dir = std::filesystem::temp_directory_path() / "autocut_cpp_tests";
+  std::filesystem::create_directories(dir);
+  auto p = dir / name;
+  std::ofstream(p, std::ios::binary) << bytes;
+  return p;
+}
+
+}  // namespace
+
+TEST(Owners, FrameAndPacketBuffersAreFreed) {
+  for (int i = 0; i < 50; ++i) {
+    UniqueAVFrame frame = makeFrame();
+    frame->format = AV_PIX_FMT_YUV420P;
+    frame->width = 320;
+    frame->height = 240;
+    ASSERT_GE(av_frame_get_buffer(frame.get(), 0), 0);
+    UniqueAVFrame ref = makeFrame();
+    ASSERT_GE(av_frame_ref(ref.get(), frame.get()), 0);
+    UniqueAVPacket pkt = makePacket();
+    ASSERT_GE(av_new_packet(pkt.get(), 4096), 0);
+    PacketUnrefGuard guard(pkt.get());
+  }
+}
+
+TEST(Owners, PacketGuardUnrefsEachIteration) {
+  UniqueAVPacket pkt = makePacket();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_GE(av_new_packet(pkt.get(), 1024), 0);
+    PacketUnrefGuard guard(pkt.get());
+    EXPECT_EQ(pkt->size, 1024);
+  }
+  EXPECT_EQ(pkt->size, 0);
+  EXPECT_EQ(pkt->buf, nullptr);
+}
+
+TEST(Owners, CodecScalerResamplerAndBuffersAreFreed) {
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+  ASSERT_NE(codec, nullptr);
+  UniqueAVCodecContext ctx = makeCodecContext(codec, "test");
+  ASSERT_GE(avcodec_open2(ctx.get(), codec, nullptr), 0);
+
+  UniqueSwsContext sws(sws_getContext(64, 48, AV_PIX_FMT_YUV420P, 32, 24, AV_PIX_FMT_GRAY8,
+                                      SWS_AREA, nullptr, nullptr, nullptr));
+  ASSERT_NE(sws, nullptr);
+
+  AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO, mono = AV_CHANNEL_LAYOUT_MONO;
+  SwrContext* raw = nullptr;
+  ASSERT_GE(swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, 22050, &stereo,
+                                AV_SAMPLE_FMT_S16, 44100, 0, nullptr), 0);
+  UniqueSwrContext swr(raw);
+  ASSERT_GE(swr_init(swr.get()), 0);
+
+  UniqueAVBufferRef buf(av_buffer_alloc(1 << 16));
+  ASSERT_NE(buf, nullptr);
+  Dictionary opts;
+  opts.set("threads", "2");
+  EXPECT_NE(av_dict_get(*opts.get(), "threads", nullptr, 0), nullptr);
+}
+
+TEST(Errors, CheckCarriesOperationPathAndFfmpegText) {
+  try {
+    check(AVERROR_INVALIDDATA, ErrorKind::Decode, "send packet", "/some/clip.mp4");
+    FAIL() << "check did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Decode);
+    EXPECT_EQ(e.averror(), AVERROR_INVALIDDATA);
+    EXPECT_EQ(e.operation(), "send packet");
+    EXPECT_EQ(e.path(), "/some/clip.mp4");
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("send packet"), std::string::npos);
+    EXPECT_NE(msg.find("/some/clip.mp4"), std::string::npos);
+    EXPECT_NE(msg.find(avErrorText(AVERROR_INVALIDDATA)), std::string::npos);
+    EXPECT_NE(msg.find("Invalid data"), std::string::npos);
+  }
+  EXPECT_EQ(check(5, ErrorKind::Decode, "op", "p"), 5);
+}
+
+TEST(Errors, OpenInputClassifiesFailures) {
+  try {
+    openInput("/definitely/not/here.mp4");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::NotFound);
+  }
+  try {
+    openInput(std::filesystem::temp_directory_path().string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidMedia);
+  }
+  std::string junk(8192, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : junk) c = static_cast<char>(rng() & 0xff);
+  auto p = tempFile("junk.bin", junk);
+  try {
+    probe(p.string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidMedia);
+    EXPECT_LT(e.averror(), 0);
+    EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos);
+  }
+  auto empty = tempFile("empty.mp4", "");
+  EXPECT_THROW(probe(empty.string()), Error);
+}
+
+TEST(Shims, RotationFromDisplayMatrixIsClockwiseAndNormalised) {
+  AVFormatContext* fmt = avformat_alloc_context();
+  ASSERT_NE(fmt, nullptr);
+  // Owned by an output owner so it is freed with its streams.
+  UniqueAVFormatOutput owner(fmt);
+  AVStream* st = avformat_new_stream(fmt, nullptr);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(streamRotation(st), 0);
+  av_dict_set(&st->metadata, "rotate", "-90", 0);
+  EXPECT_EQ(streamRotation(st), 270);
+  av_dict_set(&st->metadata, "rotate", "450", 0);
+  EXPECT_EQ(streamRotation(st), 90);
+}
+
+TEST(Shims, EncoderConfigAndVersions) {
+  EXPECT_EQ(libraryVersionString(AV_VERSION_INT(59, 37, 100)), "59.37.100");
+  const AVCodec* x = avcodec_find_encoder_by_name("mpeg4");
+  ASSERT_NE(x, nullptr);
+  EXPECT_FALSE(encoderPixelFormats(x).empty());
+  const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+  ASSERT_NE(aac, nullptr);
+  EXPECT_FALSE(encoderSampleFormats(aac).empty());
+}
+
+TEST(Hardware, ReportAndParse) {
+  const HardwareReport& r = hardwareReport();
+  for (const auto& a : r.available) {
+    EXPECT_NE(std::find(r.deviceTypes.begin(), r.deviceTypes.end(), a), r.deviceTypes.end());
+  }
+  EXPECT_TRUE(parseHwaccel("none").none);
+  EXPECT_TRUE(parseHwaccel("auto").automatic || std::getenv("AUTOCUT_NATIVE_HWACCEL"));
+  EXPECT_THROW(parseHwaccel("warpdrive"), Error);
+}
