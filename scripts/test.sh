@@ -21,10 +21,13 @@ echo "== C++ unit tests (Release)"
 cpp_tests build/cpp-tests -DCMAKE_BUILD_TYPE=Release
 
 echo "== C++ unit tests (ASan + UBSan)"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# Full unwinding on malloc so the suppressions (driver leaks inside FFmpeg's hardware
+# probing) can match a frame of ours or FFmpeg's.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cpp_tests build/cpp-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOCUT_SANITIZE=ON
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider "$@"

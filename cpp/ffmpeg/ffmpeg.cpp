@@ -26,6 +26,10 @@ UniqueAVFrame makeFrame() {
   return frame;
 }
 
+std::shared_ptr<AVFrame> shareFrame(UniqueAVFrame frame) {
+  return std::shared_ptr<AVFrame>(frame.release(), [](AVFrame* f) { av_frame_free(&f); });
+}
+
 UniqueAVPacket makePacket() {
   UniqueAVPacket pkt(av_packet_alloc());
   if (!pkt) throw std::bad_alloc();

@@ -78,6 +78,8 @@ class Dictionary {
 
 // Allocators that throw instead of returning nullptr.
 UniqueAVFrame makeFrame();
+// Shared ownership of a frame (numpy views and pending queues outlive the decoder).
+std::shared_ptr<AVFrame> shareFrame(UniqueAVFrame frame);
 UniqueAVPacket makePacket();
 UniqueAVCodecContext makeCodecContext(const AVCodec* codec, const std::string& path);
 

@@ -1,0 +1,403 @@
+#include "media/decoder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hw/device.h"
+
+namespace autocut {
+
+namespace {
+
+// A stream that has produced no frame after this many packets is not decodable.
+constexpr int64_t kMaxPacketsWithoutFrame = 1000;
+// Consecutive demuxer errors tolerated before treating the input as truncated.
+constexpr int kMaxReadErrors = 64;
+constexpr int kMaxReceiveErrors = 16;
+
+}  // namespace
+
+SkipMode parseSkip(const std::string& name) {
+  if (name.empty() || name == "none" || name == "default") return SkipMode::None;
+  if (name == "nonref") return SkipMode::NonRef;
+  if (name == "nonkey") return SkipMode::NonKey;
+  throw Error(ErrorKind::InvalidArgument, "skip", "",
+              "unknown skip mode '" + name + "' (use 'none', 'nonref' or 'nonkey')");
+}
+
+VideoDecoder::VideoDecoder(const std::string& path, DecoderOptions options)
+    : path_(path), options_(std::move(options)), lastCheck_(std::chrono::steady_clock::now()) {
+  fmt_ = openInput(path_);
+  info_ = describe(fmt_.get(), path_);
+  if (!info_.hasVideo) {
+    throw Error(ErrorKind::NoVideoStream, "open video", path_,
+                info_.hasAudio ? "audio-only file has no video stream" : "no video stream");
+  }
+  stream_ = fmt_->streams[info_.videoStreamIndex];
+  for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
+    if (fmt_->streams[i] != stream_) fmt_->streams[i]->discard = AVDISCARD_ALL;
+  }
+  timeBase_ = stream_->time_base;
+  startTs_ = stream_->start_time != AV_NOPTS_VALUE ? stream_->start_time : 0;
+
+  int keyframes = 0;
+  const int entries = avformat_index_get_entries_count(stream_);
+  for (int i = 0; i < entries; ++i) {
+    const AVIndexEntry* e = avformat_index_get_entry(stream_, i);
+    if (e && (e->flags & AVINDEX_KEYFRAME)) ++keyframes;
+  }
+  if (keyframes > 1 && info_.duration > 0) keyframeInterval_ = info_.duration / keyframes;
+
+  countingIndex_ = options_.skip == SkipMode::None;
+  packet_ = makePacket();
+  scratch_ = makeFrame();
+  openCodec(/*allowHardware=*/true);
+}
+
+VideoDecoder::~VideoDecoder() = default;
+
+AVPixelFormat VideoDecoder::getFormat(AVCodecContext* ctx, const AVPixelFormat* fmts) {
+  auto* self = static_cast<VideoDecoder*>(ctx->opaque);
+  for (const AVPixelFormat* p = fmts; *p != AV_PIX_FMT_NONE; ++p) {
+    if (self && *p == self->hwPixFmt_) return *p;
+  }
+  // The hardware cannot take this stream (profile, bit depth, chroma format): the
+  // decoder continues in software with the first software format offered.
+  return avcodec_default_get_format(ctx, fmts);
+}
+
+void VideoDecoder::openCodec(bool allowHardware) {
+  const AVCodecParameters* par = stream_->codecpar;
+  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
+  if (!codec) {
+    throw Error(ErrorKind::InvalidMedia, "find decoder", path_,
+                std::string("unsupported codec ") + avcodec_get_name(par->codec_id));
+  }
+
+  hwDevice_.reset();
+  hwPixFmt_ = AV_PIX_FMT_NONE;
+  hwActive_ = false;
+  const HwRequest req = parseHwaccel(options_.hwaccel);
+  if (allowHardware && !req.none) {
+    const std::vector<AVHWDeviceType> types =
+        req.automatic ? autoDeviceOrder() : std::vector<AVHWDeviceType>{req.type};
+    for (AVHWDeviceType type : types) {
+      UniqueAVBufferRef device = openDevice(type);
+      if (!device) {
+        if (!req.automatic) {
+          throw Error(ErrorKind::HardwareUnavailable, "open hardware device", path_,
+                      std::string("no usable '") + av_hwdevice_get_type_name(type) +
+                          "' device on this machine");
+        }
+        continue;
+      }
+      for (int i = 0;; ++i) {
+        const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i);
+        if (!cfg) break;
+        if ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && cfg->device_type == type) {
+          hwPixFmt_ = cfg->pix_fmt;
+          break;
+        }
+      }
+      if (hwPixFmt_ != AV_PIX_FMT_NONE) {
+        hwDevice_ = std::move(device);
+        break;
+      }
+    }
+  }
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    UniqueAVCodecContext ctx = makeCodecContext(codec, path_);
+    check(avcodec_parameters_to_context(ctx.get(), par), ErrorKind::InvalidMedia,
+          "copy codec parameters", path_);
+    ctx->pkt_timebase = stream_->time_base;
+    ctx->opaque = this;
+    if (hwDevice_) {
+      ctx->hw_device_ctx = av_buffer_ref(hwDevice_.get());
+      if (!ctx->hw_device_ctx) throw std::bad_alloc();
+      ctx->get_format = &VideoDecoder::getFormat;
+      ctx->thread_count = 1;
+    } else {
+      ctx->thread_count = std::max(0, options_.threads);
+      ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    }
+    ctx->skip_frame = options_.skip == SkipMode::NonRef   ? AVDISCARD_NONREF
+                      : options_.skip == SkipMode::NonKey ? AVDISCARD_NONKEY
+                                                          : AVDISCARD_DEFAULT;
+    const int ret = avcodec_open2(ctx.get(), codec, nullptr);
+    if (ret >= 0) {
+      codec_ = std::move(ctx);
+      hwActive_ = hwDevice_ != nullptr;
+      return;
+    }
+    if (!hwDevice_) {
+      throw Error(ErrorKind::InvalidMedia, "open decoder", path_, avErrorText(ret), ret);
+    }
+    hwDevice_.reset();  // the device would not take this stream: software instead
+    hwPixFmt_ = AV_PIX_FMT_NONE;
+  }
+}
+
+void VideoDecoder::fallBackToSoftware(const char* why) {
+  if (!hwActive_ || hwFellBack_) {
+    throw Error(ErrorKind::Decode, "decode", path_, why);
+  }
+  hwFellBack_ = true;
+  openCodec(/*allowHardware=*/false);
+  hwaccelUsed_ = "none";
+  codecEof_ = demuxEof_ = false;
+  // Frames already queued stay valid; resume just after the last one, from the
+  // keyframe before it.
+  if (lastPtsTs_ != AV_NOPTS_VALUE) {
+    resumeAfterTs_ = lastPtsTs_;
+    av_seek_frame(fmt_.get(), stream_->index, lastPtsTs_, AVSEEK_FLAG_BACKWARD);
+  } else {
+    av_seek_frame(fmt_.get(), stream_->index, startTs_, AVSEEK_FLAG_BACKWARD);
+  }
+}
+
+void VideoDecoder::setSkip(SkipMode skip) {
+  options_.skip = skip;
+  if (skip != SkipMode::None) countingIndex_ = false;
+  codec_->skip_frame = skip == SkipMode::NonRef   ? AVDISCARD_NONREF
+                       : skip == SkipMode::NonKey ? AVDISCARD_NONKEY
+                                                  : AVDISCARD_DEFAULT;
+}
+
+int64_t VideoDecoder::toTicks(double seconds) const {
+  // A hair of tolerance so pts values handed out round-trip to the same frame.
+  return startTs_ + static_cast<int64_t>(std::floor(seconds * timeBase_.den / timeBase_.num + 1e-3));
+}
+
+double VideoDecoder::toSeconds(int64_t ticks) const {
+  return static_cast<double>(ticks - startTs_) * av_q2d(timeBase_);
+}
+
+int64_t VideoDecoder::indexFor(int64_t ptsTs) const {
+  if (!seenPts_.empty()) {
+    auto it = std::lower_bound(seenPts_.begin(), seenPts_.end(), ptsTs);
+    if (it != seenPts_.end() && *it == ptsTs) return it - seenPts_.begin();
+  }
+  return info_.fps > 0 ? static_cast<int64_t>(std::llround(toSeconds(ptsTs) * info_.fps)) : 0;
+}
+
+void VideoDecoder::maybeCheckInterrupt() {
+  if (!options_.interruptCheck) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - lastCheck_ < std::chrono::milliseconds(100)) return;
+  lastCheck_ = now;
+  options_.interruptCheck();
+}
+
+void VideoDecoder::emit(AVFrame* decoded) {
+  UniqueAVFrame out = makeFrame();
+  if (hwPixFmt_ != AV_PIX_FMT_NONE && decoded->format == hwPixFmt_) {
+    // Map the device frame for reading where the backend allows; copy otherwise.
+    int ret = av_hwframe_map(out.get(), decoded, AV_HWFRAME_MAP_READ);
+    if (ret < 0) {
+      av_frame_unref(out.get());
+      ret = av_hwframe_transfer_data(out.get(), decoded, 0);
+    }
+    if (ret < 0) {
+      av_frame_unref(decoded);
+      fallBackToSoftware("hardware frame transfer failed");
+      return;
+    }
+    av_frame_copy_props(out.get(), decoded);
+    av_frame_unref(decoded);
+    hwaccelUsed_ = av_hwdevice_get_type_name(
+        reinterpret_cast<AVHWDeviceContext*>(hwDevice_->data)->type);
+  } else {
+    av_frame_move_ref(out.get(), decoded);
+  }
+
+  int64_t ts = out->best_effort_timestamp;
+  if (ts == AV_NOPTS_VALUE) ts = out->pts;
+  if (ts == AV_NOPTS_VALUE) {
+    if (lastPtsTs_ == AV_NOPTS_VALUE) {
+      ts = startTs_;
+    } else {
+      int64_t step = frameDuration(out.get());
+      if (step <= 0 && info_.fps > 0) {
+        step = std::max<int64_t>(1, std::llround(1.0 / (info_.fps * av_q2d(timeBase_))));
+      }
+      ts = lastPtsTs_ + std::max<int64_t>(1, step);
+    }
+  }
+  ++framesDecoded_;
+  packetsSinceFrame_ = 0;
+  if (resumeAfterTs_ != AV_NOPTS_VALUE) {
+    if (ts <= resumeAfterTs_) return;
+    resumeAfterTs_ = AV_NOPTS_VALUE;
+  }
+
+  DecodedFrame f;
+  f.ptsTs = ts;
+  f.pts = toSeconds(ts);
+  f.keyFrame = frameIsKey(out.get());
+  if (countingIndex_) {
+    f.index = nextIndex_++;
+    if (info_.vfr) seenPts_.push_back(ts);
+  } else {
+    f.index = indexFor(ts);
+  }
+  f.frame = shareFrame(std::move(out));
+  lastPtsTs_ = ts;
+  pending_.push_back(std::move(f));
+}
+
+bool VideoDecoder::receive() {
+  bool got = false;
+  int errors = 0;
+  while (!codecEof_) {
+    const int ret = avcodec_receive_frame(codec_.get(), scratch_.get());
+    if (ret == 0) {
+      const bool hw = hwActive_;
+      emit(scratch_.get());
+      av_frame_unref(scratch_.get());
+      if (hw && !hwActive_) return got;  // fell back: the new decoder resumes after this
+      got = true;
+      continue;
+    }
+    if (ret == AVERROR(EAGAIN)) break;
+    if (ret == AVERROR_EOF) {
+      codecEof_ = true;
+      break;
+    }
+    if (hwActive_ && framesDecoded_ == 0) {
+      fallBackToSoftware("hardware decoder failed");
+      return false;
+    }
+    ++decodeErrors_;
+    if (++errors >= kMaxReceiveErrors) break;
+  }
+  return got;
+}
+
+bool VideoDecoder::decodeOne() {
+  int readErrors = 0;
+  const size_t before = pending_.size();
+  while (true) {
+    maybeCheckInterrupt();
+    if (pending_.size() > before) return true;
+    if (receive() && pending_.size() > before) return true;
+    if (codecEof_) {
+      if (framesDecoded_ == 0 && !seeked_) {
+        throw Error(ErrorKind::Decode, "decode", path_,
+                    "no frame could be decoded (" + std::to_string(packetsRead_) +
+                        " packets read, " + std::to_string(decodeErrors_) + " errors)");
+      }
+      return false;
+    }
+    if (demuxEof_) {
+      // Draining: the codec has had its flush packet; receive() reaches EOF.
+      continue;
+    }
+    const int ret = av_read_frame(fmt_.get(), packet_.get());
+    if (ret < 0) {
+      if (ret == AVERROR(EAGAIN)) continue;
+      if (ret != AVERROR_EOF && ++readErrors < kMaxReadErrors && !avio_feof(fmt_->pb)) {
+        ++decodeErrors_;
+        continue;
+      }
+      demuxEof_ = true;
+      avcodec_send_packet(codec_.get(), nullptr);  // enter draining mode
+      continue;
+    }
+    PacketUnrefGuard guard(packet_.get());
+    readErrors = 0;
+    if (packet_->stream_index != stream_->index) continue;
+    ++packetsRead_;
+    if (options_.skip == SkipMode::NonKey && !(packet_->flags & AV_PKT_FLAG_KEY)) continue;
+    if (packet_->flags & AV_PKT_FLAG_CORRUPT) ++decodeErrors_;
+    const int sent = avcodec_send_packet(codec_.get(), packet_.get());
+    if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_EOF) {
+      if (hwActive_ && sent != AVERROR_INVALIDDATA) {
+        fallBackToSoftware("hardware decoder rejected a packet");
+        continue;
+      }
+      ++decodeErrors_;  // a corrupt packet: skipped and counted
+    }
+    if (++packetsSinceFrame_ > kMaxPacketsWithoutFrame && framesDecoded_ == 0) {
+      throw Error(ErrorKind::Decode, "decode", path_,
+                  "no frame decoded after " + std::to_string(packetsSinceFrame_) + " packets");
+    }
+  }
+}
+
+bool VideoDecoder::next(DecodedFrame& out) {
+  if (pending_.empty() && !decodeOne()) return false;
+  out = std::move(pending_.front());
+  pending_.pop_front();
+  return true;
+}
+
+bool VideoDecoder::shouldSeek(int64_t targetTs) {
+  if (!pending_.empty()) {
+    if (targetTs < pending_.front().ptsTs) return pending_.front().index != 0 || seeked_;
+  } else if (lastPtsTs_ != AV_NOPTS_VALUE && targetTs <= lastPtsTs_) {
+    return true;  // the frame shown at t was already handed out
+  }
+  const int64_t current =
+      !pending_.empty() ? pending_.front().ptsTs : (lastPtsTs_ != AV_NOPTS_VALUE ? lastPtsTs_ : startTs_);
+  if (codecEof_ && pending_.empty()) return false;  // at the end: nothing further to find
+  const int idx = av_index_search_timestamp(stream_, targetTs, AVSEEK_FLAG_BACKWARD);
+  if (idx >= 0) {
+    const AVIndexEntry* e = avformat_index_get_entry(stream_, idx);
+    return e && e->timestamp > current;
+  }
+  // No index: decoding forward beats a blind seek for short hops.
+  return toSeconds(targetTs) - toSeconds(current) > 2.0;
+}
+
+void VideoDecoder::demuxSeek(int64_t targetTs) {
+  const double tb = av_q2d(timeBase_);
+  int64_t backoff = 0;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const int64_t seekTs = std::max<int64_t>(targetTs - backoff, INT64_MIN / 2);
+    int ret = av_seek_frame(fmt_.get(), stream_->index, seekTs, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) {
+      ret = avformat_seek_file(fmt_.get(), stream_->index, INT64_MIN, seekTs, seekTs, 0);
+    }
+    if (ret < 0) {
+      throw Error(ErrorKind::Decode, "seek", path_, avErrorText(ret), ret);
+    }
+    avcodec_flush_buffers(codec_.get());
+    pending_.clear();
+    demuxEof_ = codecEof_ = false;
+    seeked_ = true;
+    countingIndex_ = false;
+    lastPtsTs_ = AV_NOPTS_VALUE;
+    if (!decodeOne()) return;
+    // Landed after the target (an index that is coarse or keyframes not flagged):
+    // back off further, up to the stream's start.
+    if (pending_.front().ptsTs <= targetTs || seekTs <= startTs_) return;
+    backoff = std::max<int64_t>(backoff * 2, static_cast<int64_t>(1.0 / tb));
+  }
+}
+
+void VideoDecoder::seek(double t) {
+  const int64_t targetTs = toTicks(std::max(0.0, t));
+  if (shouldSeek(targetTs)) demuxSeek(targetTs);
+  for (int pass = 0; pass < 2; ++pass) {
+    while (true) {
+      if (pending_.empty() && !decodeOne()) break;
+      if (pending_.front().ptsTs > targetTs) return;  // t precedes the first frame here
+      if (pending_.size() < 2 && !decodeOne()) return;
+      if (pending_.size() < 2) return;  // the last frame of the stream
+      if (pending_[1].ptsTs > targetTs) return;
+      pending_.pop_front();
+    }
+    // Ran off the end: t is past the last frame, which stays displayed. Step back to it.
+    if (lastPtsTs_ == AV_NOPTS_VALUE || pass == 1) return;
+    const int64_t last = lastPtsTs_;
+    demuxSeek(last);
+    while (!pending_.empty() || decodeOne()) {
+      if (pending_.front().ptsTs >= last) return;
+      pending_.pop_front();
+    }
+    return;
+  }
+}
+
+}  // namespace autocut

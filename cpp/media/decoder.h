@@ -1,0 +1,124 @@
+// VideoDecoder: streaming decode of one video stream with bounded memory.
+//
+// Frames come out in presentation order as refcounted software AVFrames (hardware
+// frames are mapped or transferred first). Memory is bounded by decoder threads x frame
+// size, never by clip length. One decoder is used by one thread at a time; separate
+// decoders in separate threads run in parallel.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ffmpeg/ffmpeg.h"
+#include "media/probe.h"
+
+namespace autocut {
+
+enum class SkipMode { None, NonRef, NonKey };
+SkipMode parseSkip(const std::string& name);  // "none" | "nonref" | "nonkey"
+
+struct DecoderOptions {
+  std::string hwaccel = "auto";  // "auto" | "none" | a device type ("cuda", "vaapi", ...)
+  int threads = 0;               // 0: all cores; frame + slice threading
+  SkipMode skip = SkipMode::None;
+  // Called about every 100 ms of work inside long calls; may throw to abort (the
+  // Python layer throws on Ctrl-C). Must be cheap when nothing is pending.
+  std::function<void()> interruptCheck;
+};
+
+struct DecodedFrame {
+  std::shared_ptr<AVFrame> frame;  // software frame; shared so views can outlive the decoder
+  double pts = 0.0;                // seconds from the stream's start (real timestamps)
+  int64_t ptsTs = 0;               // the same in stream time base ticks (absolute)
+  int64_t index = 0;               // frame number in presentation order
+  bool keyFrame = false;
+};
+
+class VideoDecoder {
+ public:
+  VideoDecoder(const std::string& path, DecoderOptions options);
+  ~VideoDecoder();
+  VideoDecoder(const VideoDecoder&) = delete;
+  VideoDecoder& operator=(const VideoDecoder&) = delete;
+
+  // ---- Reading -------------------------------------------------------------------
+  // The next frame in presentation order; false at the end of the stream.
+  bool next(DecodedFrame& out);
+  // Positions the stream so next() returns the frame displayed at time t (the last
+  // frame with pts <= t; the first frame when t precedes it). Seeks the demuxer only
+  // when t is behind the current position or past the next keyframe; otherwise decodes
+  // forward.
+  void seek(double t);
+
+  // ---- Settings ------------------------------------------------------------------
+  // Changes which frames the decoder skips from the next packet on (used by sampled
+  // analysis: keyframes only when sparse enough).
+  void setSkip(SkipMode skip);
+  SkipMode skip() const noexcept { return options_.skip; }
+
+  // ---- State ---------------------------------------------------------------------
+  const MediaInfo& info() const noexcept { return info_; }
+  const std::string& path() const noexcept { return path_; }
+  // "none" or the hardware device type that decoded the frames so far.
+  const std::string& hwaccelUsed() const noexcept { return hwaccelUsed_; }
+  int64_t decodeErrors() const noexcept { return decodeErrors_; }
+  int64_t framesDecoded() const noexcept { return framesDecoded_; }
+  int64_t packetsRead() const noexcept { return packetsRead_; }
+  AVRational timeBase() const noexcept { return timeBase_; }
+  // Seconds between keyframes, estimated from the container index (0 when unknown).
+  double keyframeInterval() const noexcept { return keyframeInterval_; }
+
+ private:
+  void openCodec(bool allowHardware);
+  static AVPixelFormat getFormat(AVCodecContext* ctx, const AVPixelFormat* fmts);
+  bool decodeOne();  // appends at least one frame to pending_; false at end of stream
+  bool receive();    // drains one frame from the codec into pending_ if available
+  void emit(AVFrame* frame);
+  void demuxSeek(int64_t targetTs);
+  bool shouldSeek(int64_t targetTs);
+  void fallBackToSoftware(const char* why);
+  int64_t toTicks(double seconds) const;
+  double toSeconds(int64_t ticks) const;
+  int64_t indexFor(int64_t ptsTs) const;
+  void maybeCheckInterrupt();
+
+  std::string path_;
+  DecoderOptions options_;
+  MediaInfo info_;
+  UniqueAVFormatContext fmt_;
+  UniqueAVCodecContext codec_;
+  UniqueAVPacket packet_;
+  UniqueAVFrame scratch_;
+  UniqueAVBufferRef hwDevice_;
+  AVPixelFormat hwPixFmt_ = AV_PIX_FMT_NONE;
+  bool hwActive_ = false;       // codec opened with a device
+  bool hwFellBack_ = false;     // already fell back once
+  std::string hwaccelUsed_ = "none";
+  AVStream* stream_ = nullptr;
+  AVRational timeBase_{1, 1};
+  int64_t startTs_ = 0;
+  double keyframeInterval_ = 0.0;
+
+  std::deque<DecodedFrame> pending_;
+  bool demuxEof_ = false;
+  bool codecEof_ = false;
+  bool seeked_ = false;
+  // Frame numbers count decoded frames while every frame is decoded from the start;
+  // after a seek or with skipping they are derived from pts.
+  bool countingIndex_ = true;
+  int64_t nextIndex_ = 0;
+  int64_t lastPtsTs_ = AV_NOPTS_VALUE;  // last frame put into pending_
+  int64_t resumeAfterTs_ = AV_NOPTS_VALUE;  // after a fallback: drop frames up to here
+  std::vector<int64_t> seenPts_;        // VFR only: pts of frames decoded from the start
+  int64_t decodeErrors_ = 0;
+  int64_t framesDecoded_ = 0;
+  int64_t packetsRead_ = 0;
+  int64_t packetsSinceFrame_ = 0;
+  std::chrono::steady_clock::time_point lastCheck_;
+};
+
+}  // namespace autocut
