@@ -212,8 +212,9 @@ SkipMode chooseSkip(const AnalyzeOptions& o, const VideoDecoder& dec, std::strin
 
 }  // namespace
 
-ClipAnalysis analyzeClip(const std::string& path, const AnalyzeOptions& options) {
+ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& options) {
   const auto t0 = Clock::now();
+  const std::string& path = source.name;
   if (options.sampleFps < 0 || !std::isfinite(options.sampleFps)) {
     throw Error(ErrorKind::InvalidArgument, "analyze", path, "sample_fps must be positive");
   }
@@ -224,7 +225,7 @@ ClipAnalysis analyzeClip(const std::string& path, const AnalyzeOptions& options)
   dopts.hwaccel = options.hwaccel;
   dopts.threads = options.threads;
   dopts.interruptCheck = options.interruptCheck;
-  VideoDecoder decoder(path, dopts);
+  VideoDecoder decoder(source, dopts);
 
   ClipAnalysis out;
   out.path = path;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ffmpeg/ffmpeg.h"
 #include "media/probe.h"
 
 namespace autocut {
@@ -52,6 +53,6 @@ constexpr int kAnalyzerVersion = 1;
 
 // Throws Error (NotFound, InvalidMedia, NoVideoStream, Decode) and whatever
 // interruptCheck / progress throw.
-ClipAnalysis analyzeClip(const std::string& path, const AnalyzeOptions& options);
+ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& options);
 
 }  // namespace autocut

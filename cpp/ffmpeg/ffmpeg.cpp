@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -45,29 +46,103 @@ UniqueAVCodecContext makeCodecContext(const AVCodec* codec, const std::string& p
   return ctx;
 }
 
-UniqueAVFormatContext openInput(const std::string& path, AVDictionary** options) {
-  initLogging();
-  std::error_code ec;
-  const auto status = std::filesystem::status(std::filesystem::path(path), ec);
-  if (!std::filesystem::exists(status)) {
-    throw Error(ErrorKind::NotFound, "open", path, "no such file", AVERROR(ENOENT));
+Input::~Input() {
+  fmt_.reset();  // the demuxer first: it may still read through io_
+  io_.reset();
+}
+
+namespace {
+
+int readCallback(void* opaque, uint8_t* buf, int size) {
+  auto* src = static_cast<InputSource*>(opaque);
+  try {
+    const int n = src->read(buf, size);
+    return n == 0 ? AVERROR_EOF : n;
+  } catch (...) {
+    return AVERROR(EIO);  // the demuxer reports it; exceptions must not cross FFmpeg
   }
-  if (std::filesystem::is_directory(status)) {
-    throw Error(ErrorKind::InvalidMedia, "open", path, "is a directory, not a media file",
-                AVERROR(EISDIR));
+}
+
+int64_t seekCallback(void* opaque, int64_t offset, int whence) {
+  auto* src = static_cast<InputSource*>(opaque);
+  try {
+    return src->seek(offset, whence);
+  } catch (...) {
+    return AVERROR(EIO);
+  }
+}
+
+}  // namespace
+
+InputSource memorySource(std::shared_ptr<const std::string> data, std::string name) {
+  InputSource src(std::move(name));
+  auto pos = std::make_shared<int64_t>(0);
+  src.read = [data, pos](uint8_t* buf, int size) {
+    const int64_t left = static_cast<int64_t>(data->size()) - *pos;
+    const int n = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(size, left)));
+    if (n > 0) std::memcpy(buf, data->data() + *pos, static_cast<size_t>(n));
+    *pos += n;
+    return n;
+  };
+  src.seek = [data, pos](int64_t offset, int whence) -> int64_t {
+    const auto size = static_cast<int64_t>(data->size());
+    if (whence & AVSEEK_SIZE) return size;
+    switch (whence & ~AVSEEK_FORCE) {
+      case SEEK_SET: break;
+      case SEEK_CUR: offset += *pos; break;
+      case SEEK_END: offset += size; break;
+      default: return AVERROR(EINVAL);
+    }
+    if (offset < 0 || offset > size) return AVERROR(EINVAL);
+    *pos = offset;
+    return offset;
+  };
+  return src;
+}
+
+Input openInput(const InputSource& source, AVDictionary** options) {
+  initLogging();
+  Input in;
+  in.source_ = std::make_unique<InputSource>(source);
+  const std::string& path = source.name;
+  AVFormatContext* raw = nullptr;
+  if (source.custom()) {
+    constexpr int kBufferSize = 64 * 1024;
+    auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
+    if (!buffer) throw std::bad_alloc();
+    AVIOContext* io = avio_alloc_context(buffer, kBufferSize, 0, in.source_.get(), &readCallback,
+                                         nullptr, source.seek ? &seekCallback : nullptr);
+    if (!io) {
+      av_free(buffer);
+      throw std::bad_alloc();
+    }
+    in.io_.reset(io);
+    raw = avformat_alloc_context();
+    if (!raw) throw std::bad_alloc();
+    raw->pb = io;
+    raw->flags |= AVFMT_FLAG_CUSTOM_IO;
+  } else {
+    std::error_code ec;
+    const auto status = std::filesystem::status(std::filesystem::path(path), ec);
+    if (!std::filesystem::exists(status)) {
+      throw Error(ErrorKind::NotFound, "open", path, "no such file", AVERROR(ENOENT));
+    }
+    if (std::filesystem::is_directory(status)) {
+      throw Error(ErrorKind::InvalidMedia, "open", path, "is a directory, not a media file",
+                  AVERROR(EISDIR));
+    }
   }
   // avformat_open_input frees the context itself on failure, so the raw pointer is
   // handed to its owner only after success.
-  AVFormatContext* raw = nullptr;
-  int ret = avformat_open_input(&raw, path.c_str(), nullptr, options);
+  int ret = avformat_open_input(&raw, source.custom() ? nullptr : path.c_str(), nullptr, options);
   if (ret < 0) {
     if (ret == AVERROR(ENOENT)) throw Error(ErrorKind::NotFound, "open", path, avErrorText(ret), ret);
     throw Error(ErrorKind::InvalidMedia, "open", path, avErrorText(ret), ret);
   }
-  UniqueAVFormatContext ctx(raw);
-  ret = avformat_find_stream_info(ctx.get(), nullptr);
+  in.fmt_.reset(raw);
+  ret = avformat_find_stream_info(in.fmt_.get(), nullptr);
   if (ret < 0) throw Error(ErrorKind::InvalidMedia, "read stream info", path, avErrorText(ret), ret);
-  return ctx;
+  return in;
 }
 
 bool frameIsKey(const AVFrame* frame) noexcept {

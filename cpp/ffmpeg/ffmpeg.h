@@ -4,6 +4,7 @@
 // here or in ffmpeg.cpp, behind a named helper.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,9 +96,53 @@ class PacketUnrefGuard {
   AVPacket* pkt_;
 };
 
-// Opens an input file; throws MediaNotFound / InvalidMedia with FFmpeg's text.
-// Checks the path first so "missing" and "directory" get specific errors.
-UniqueAVFormatContext openInput(const std::string& path, AVDictionary** options = nullptr);
+// ---- Inputs -------------------------------------------------------------------------
+
+// Where media comes from: a file path, or caller-supplied read/seek callbacks (bytes in
+// memory, a Python file-like object). Implicit from a path so every opener takes both.
+struct InputSource {
+  InputSource() = default;
+  InputSource(std::string p) : name(std::move(p)) {}  // NOLINT: a path is a source
+  InputSource(const char* p) : name(p) {}             // NOLINT
+
+  std::string name;  // the path, or a label used in error messages ("<bytes>")
+  // When set, data is read through these instead of opening `name`. read returns the
+  // number of bytes copied into buf (0 at the end) or a negative AVERROR; seek follows
+  // AVIOContext's contract (whence SEEK_SET/SEEK_CUR/SEEK_END or AVSEEK_SIZE) and may be
+  // empty for a stream that cannot seek.
+  std::function<int(uint8_t* buf, int size)> read;
+  std::function<int64_t(int64_t offset, int whence)> seek;
+
+  bool custom() const noexcept { return static_cast<bool>(read); }
+};
+
+// A source reading from bytes in memory (shared, never copied again), named `name`.
+InputSource memorySource(std::shared_ptr<const std::string> data, std::string name = "<bytes>");
+
+// An opened input: the demuxer context and, for custom sources, the AVIOContext it
+// reads through (closed after the demuxer, in that order).
+class Input {
+ public:
+  Input() = default;
+  Input(Input&&) noexcept = default;
+  Input& operator=(Input&&) noexcept = default;
+  ~Input();
+
+  AVFormatContext* get() const noexcept { return fmt_.get(); }
+  AVFormatContext* operator->() const noexcept { return fmt_.get(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(fmt_); }
+  const std::string& name() const noexcept { return source_->name; }
+
+ private:
+  friend Input openInput(const InputSource& source, AVDictionary** options);
+  std::unique_ptr<InputSource> source_;  // the callbacks' opaque target; outlives io_
+  UniqueAVIOContext io_;
+  UniqueAVFormatContext fmt_;
+};
+
+// Opens an input and reads its stream info; throws MediaNotFound / InvalidMedia with
+// FFmpeg's text. Checks a path first so "missing" and "directory" get specific errors.
+Input openInput(const InputSource& source, AVDictionary** options = nullptr);
 
 // ---- Version shims ----------------------------------------------------------
 // Frame flags and timing (AV_FRAME_FLAG_KEY is lavu 58.7; AVFrame.duration lavu 57.30).

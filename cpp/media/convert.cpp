@@ -116,7 +116,7 @@ Image FrameConverter::shiftedLuma(const AVFrame* src, int shift, int depth, bool
   return img;
 }
 
-static int swsColorspace(AVColorSpace space, int height) {
+int swsColorspace(AVColorSpace space, int height) {
   switch (space) {
     case AVCOL_SPC_BT709: return SWS_CS_ITU709;
     case AVCOL_SPC_BT470BG:
@@ -129,7 +129,7 @@ static int swsColorspace(AVColorSpace space, int height) {
   }
 }
 
-static bool isFullRange(const AVFrame* f) {
+bool isFullRange(const AVFrame* f) {
   switch (f->format) {
     case AV_PIX_FMT_YUVJ420P:
     case AV_PIX_FMT_YUVJ422P:

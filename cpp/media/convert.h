@@ -33,6 +33,13 @@ struct Image {
 // Returns `view` turned clockwise by 0/90/180/270 degrees, without copying.
 ImageView rotateView(const ImageView& view, int rotation);
 
+// ---- Colour of decoded frames (shared with the renderer) ----------------------------
+// The swscale matrix (SWS_CS_*) of a colour space; untagged frames count as BT.709 from
+// 720 lines up and BT.601 below.
+int swsColorspace(AVColorSpace space, int height);
+// Full ("JPEG") range: yuvj formats or color_range == AVCOL_RANGE_JPEG.
+bool isFullRange(const AVFrame* frame);
+
 class FrameConverter {
  public:
   // width/height 0 keeps the decoded size; `rotation` is applied after scaling, so the

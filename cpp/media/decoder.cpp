@@ -25,9 +25,9 @@ SkipMode parseSkip(const std::string& name) {
               "unknown skip mode '" + name + "' (use 'none', 'nonref' or 'nonkey')");
 }
 
-VideoDecoder::VideoDecoder(const std::string& path, DecoderOptions options)
-    : path_(path), options_(std::move(options)), lastCheck_(std::chrono::steady_clock::now()) {
-  fmt_ = openInput(path_);
+VideoDecoder::VideoDecoder(const InputSource& source, DecoderOptions options)
+    : path_(source.name), options_(std::move(options)), lastCheck_(std::chrono::steady_clock::now()) {
+  fmt_ = openInput(source);
   info_ = describe(fmt_.get(), path_);
   if (!info_.hasVideo) {
     throw Error(ErrorKind::NoVideoStream, "open video", path_,

@@ -40,7 +40,8 @@ struct DecodedFrame {
 
 class VideoDecoder {
  public:
-  VideoDecoder(const std::string& path, DecoderOptions options);
+  // `source` is a path or custom read/seek callbacks (see InputSource).
+  VideoDecoder(const InputSource& source, DecoderOptions options);
   ~VideoDecoder();
   VideoDecoder(const VideoDecoder&) = delete;
   VideoDecoder& operator=(const VideoDecoder&) = delete;
@@ -89,7 +90,7 @@ class VideoDecoder {
   std::string path_;
   DecoderOptions options_;
   MediaInfo info_;
-  UniqueAVFormatContext fmt_;
+  Input fmt_;
   UniqueAVCodecContext codec_;
   UniqueAVPacket packet_;
   UniqueAVFrame scratch_;

@@ -171,9 +171,9 @@ MediaInfo describe(AVFormatContext* fmt, const std::string& path) {
   return info;
 }
 
-MediaInfo probe(const std::string& path) {
-  UniqueAVFormatContext fmt = openInput(path);
-  return describe(fmt.get(), path);
+MediaInfo probe(const InputSource& source) {
+  Input in = openInput(source);
+  return describe(in.get(), source.name);
 }
 
 }  // namespace autocut

@@ -4,9 +4,7 @@
 #include <cstdint>
 #include <string>
 
-extern "C" {
-struct AVFormatContext;
-}
+#include "ffmpeg/ffmpeg.h"
 
 namespace autocut {
 
@@ -41,7 +39,7 @@ struct MediaInfo {
 
 // Probes a file. Throws Error(NotFound | InvalidMedia). Audio-only files succeed with
 // hasVideo == false.
-MediaInfo probe(const std::string& path);
+MediaInfo probe(const InputSource& source);
 
 // Fills a MediaInfo from an opened input (used by readers so they probe only once).
 MediaInfo describe(AVFormatContext* fmt, const std::string& path);
