@@ -55,13 +55,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPY="$ROOT/.venv/bin/python"
+# Python build, runtime and test dependencies; reinstalled whenever this list changes.
+DEPS=("scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.21" ninja
+      "numpy>=1.23" "psutil>=5.9" "pytest>=7" "pytest-benchmark>=4" "av>=11" "matplotlib>=3.5"
+      "dask[distributed]>=2023.1")
 stamp=.venv/.deps-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${DEPS[*]}" ]; then
   log "installing Python build and test dependencies"
   "$VPY" -m pip install -q --upgrade pip
-  "$VPY" -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.21" ninja \
-    "numpy>=1.23" "psutil>=5.9" "pytest>=7" "pytest-benchmark>=4" "av>=11" "matplotlib>=3.5"
-  touch "$stamp"
+  "$VPY" -m pip install -q "${DEPS[@]}"
+  printf '%s' "${DEPS[*]}" > "$stamp"
 fi
 log "building and installing autocut_native into .venv"
 "$VPY" -m pip install -q --no-build-isolation --no-deps "$ROOT"
