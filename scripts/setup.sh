@@ -10,7 +10,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 install_debian() {
   local wanted=(pkg-config g++ make ffmpeg libavformat-dev libavcodec-dev libavutil-dev
-                libswscale-dev libswresample-dev libgtest-dev python3-venv python3-dev)
+                libswscale-dev libswresample-dev libavfilter-dev libgtest-dev python3-venv python3-dev)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

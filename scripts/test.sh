@@ -31,3 +31,16 @@ unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider "$@"
+
+# Last, and separately (slow: it builds the wheel): scripts/build_wheel.sh makes the
+# repaired wheel (auditwheel; build dir build/wheel/ is reused), which is installed into a
+# fresh venv and smoke-tested with the system FFmpeg libraries hidden (Linux, root and
+# unshare only; skipped otherwise). See tests/python/test_wheel.py.
+echo "== Wheel (install into a fresh venv, run without system FFmpeg)"
+AUTOCUT_TEST_WHEEL=1 python -m pytest -q tests/python/test_wheel.py -p no:cacheprovider
+
+# Benchmark suite smoke run (issue 10): bench/ at the tiny scale with timing disabled, so
+# the suite keeps working; peers not installed in .venv (OpenCV, MoviePy, librosa) skip.
+# Measuring is `python -m pytest bench --scale seed` (see README "Benchmarks").
+echo "== Benchmarks (smoke: --scale tiny --benchmark-disable)"
+python -m pytest bench -q --benchmark-disable --scale tiny -p no:cacheprovider

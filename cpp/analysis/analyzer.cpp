@@ -1,5 +1,6 @@
 #include "analysis/analyzer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -21,6 +22,10 @@ namespace autocut {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Sampled analysis stops at this tick (over 30 years at 1000 samples/s): a frame time
+// beyond it is a garbage timestamp, and tick numbers stay exact in a double.
+constexpr double kMaxTicks = 1e12;
 
 double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -278,12 +283,16 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
       if (!sampled) {
         enqueue(f);
       } else {
-        // Every tick at or before this frame gets whichever neighbour is nearer.
-        while (ok && f.pts >= k * tick) {
+        // Every tick at or before this frame gets whichever neighbour is nearer. A run of
+        // ticks picking the same frame is stepped over at once, so a jump in the
+        // timestamps costs no loop iteration per tick (a garbage one would hang here).
+        while (ok && k <= kMaxTicks && f.pts >= k * tick) {
           const double t = k * tick;
           const bool prevNearer = candidate && (t - candidate->pts) < (f.pts - t);
           enqueue(prevNearer ? *candidate : f);
-          ++k;
+          // The next tick that may pick otherwise: past the midpoint, or past this frame.
+          const double until = prevNearer ? (candidate->pts + f.pts) / 2 : f.pts;
+          k = std::max(k + 1, static_cast<int64_t>(std::min(std::floor(until / tick), kMaxTicks)));
         }
         candidate = f;
       }

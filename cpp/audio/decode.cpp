@@ -37,6 +37,11 @@ void WorkMonitor::force(double fraction) {
 
 namespace {
 
+// A jump in the timestamps longer than this is a discontinuity (damaged or concatenated
+// timestamps), not lost packets: the samples continue back to back instead of after that
+// much silence (a garbage timestamp could otherwise ask for days of it).
+constexpr double kMaxGapFill = 10.0;
+
 // What a resampler was built for; a frame that differs needs a new one.
 struct InputFormat {
   int format = -1;
@@ -234,7 +239,7 @@ AudioStreamInfo decodeAudio(const InputSource& source, int sampleRate, int chann
       inputTime = frameTime;
     } else if (frameTime > inputTime + 0.02) {
       // Lost packets: keep the clock by filling their span with silence.
-      deliverSilence(frameTime - inputTime);
+      if (frameTime - inputTime <= kMaxGapFill) deliverSilence(frameTime - inputTime);
       inputTime = frameTime;
     }
     inputTime += static_cast<double>(frame->nb_samples) / frame->sample_rate;

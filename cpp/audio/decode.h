@@ -56,7 +56,9 @@ using SampleSink = std::function<void(const float* samples, size_t count)>;
 // Decodes the best audio stream of `path` within `window` and hands the sink consecutive
 // mono float blocks at `sampleRate`: the first sample is at window.start (or at the
 // stream's first sample when that is later); a gap in the timestamps is filled with
-// silence so positions stay true to the file's clock. Corrupt packets are skipped.
+// silence so positions stay true to the file's clock (up to 10 s: a longer jump is a
+// timestamp discontinuity, and the samples continue back to back). Corrupt packets are
+// skipped.
 // Throws Error: NotFound, InvalidMedia (not media, no decoder), NoAudioStream, Decode
 // (nothing decodable at all). The monitor is polled between packets; what it throws
 // propagates after every resource is released.

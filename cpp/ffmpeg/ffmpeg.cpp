@@ -107,6 +107,15 @@ Input openInput(const InputSource& source, AVDictionary** options) {
   const std::string& path = source.name;
   AVFormatContext* raw = nullptr;
   if (source.custom()) {
+    // Every open reads from the start: the same source may be opened again (probe, then
+    // decode) and its position is shared state. A source that cannot rewind is read from
+    // where it is.
+    if (source.seek) {
+      try {
+        in.source_->seek(0, SEEK_SET);
+      } catch (...) {
+      }
+    }
     constexpr int kBufferSize = 64 * 1024;
     auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
     if (!buffer) throw std::bad_alloc();

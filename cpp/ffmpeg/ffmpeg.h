@@ -11,6 +11,8 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/buffer.h>
@@ -60,6 +62,10 @@ using UniqueAVCodecContext =
 using UniqueAVFrame = std::unique_ptr<AVFrame, PtrPtrDeleter<AVFrame, av_frame_free>>;
 using UniqueAVPacket = std::unique_ptr<AVPacket, PtrPtrDeleter<AVPacket, av_packet_free>>;
 using UniqueAVBufferRef = std::unique_ptr<AVBufferRef, PtrPtrDeleter<AVBufferRef, av_buffer_unref>>;
+using UniqueAVFilterGraph =
+    std::unique_ptr<AVFilterGraph, PtrPtrDeleter<AVFilterGraph, avfilter_graph_free>>;
+using UniqueAVFilterInOut =
+    std::unique_ptr<AVFilterInOut, PtrPtrDeleter<AVFilterInOut, avfilter_inout_free>>;
 using UniqueSwsContext = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
 using UniqueSwrContext = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
 
@@ -109,7 +115,8 @@ struct InputSource {
   // When set, data is read through these instead of opening `name`. read returns the
   // number of bytes copied into buf (0 at the end) or a negative AVERROR; seek follows
   // AVIOContext's contract (whence SEEK_SET/SEEK_CUR/SEEK_END or AVSEEK_SIZE) and may be
-  // empty for a stream that cannot seek.
+  // empty for a stream that cannot seek. openInput rewinds a seekable source to 0 first,
+  // so one source can be opened again (not by two threads at once: copies share state).
   std::function<int(uint8_t* buf, int size)> read;
   std::function<int64_t(int64_t offset, int whence)> seek;
 

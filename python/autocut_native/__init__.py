@@ -6,7 +6,11 @@ the music's beats, and render the beat-synced edit in one streaming pass.
 
 from __future__ import annotations
 
-from ._core import MediaInfo, ffmpeg_versions, hardware, probe
+from ._core import Frame, MediaInfo, VideoReader, ffmpeg_versions, hardware, probe
+from .analysis import METRICS, ClipAnalysis, analyze
+from .batch import AnalysisFailure, MemoryMonitor, ProgressEvent, analyze_many
+from .beats import BeatTrack, detect_beats
+from .cache import AnalysisCache, CacheCorruptWarning, CacheWarning
 from .errors import (
     DecodeError,
     EncodeError,
@@ -18,6 +22,9 @@ from .errors import (
     NoVideoStreamError,
     OutputError,
 )
+from .planner import plan_edit
+from .render import QualityReport, RenderResult, compare, render
+from .timeline import Segment, Timeline
 
 __version__ = "0.1.0"
 
@@ -38,4 +45,31 @@ __all__ = [
     "probe",
     "ffmpeg_versions",
     "hardware",
+    # beats
+    "BeatTrack",
+    "detect_beats",
+    # decode
+    "VideoReader",
+    "Frame",
+    # analysis
+    "analyze",
+    "ClipAnalysis",
+    "METRICS",
+    # batch and cache
+    "analyze_many",
+    "AnalysisFailure",
+    "ProgressEvent",
+    "MemoryMonitor",
+    "AnalysisCache",
+    "CacheWarning",
+    "CacheCorruptWarning",
+    # render
+    "Timeline",
+    "Segment",
+    "render",
+    "RenderResult",
+    "compare",
+    "QualityReport",
+    # planning
+    "plan_edit",
 ]

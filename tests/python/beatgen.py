@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from mediagen import run_ffmpeg
-
 from autocut_native.synth import TrackSpec, synth, write_wav  # noqa: F401 (re-exported)
+from mediagen import run_ffmpeg
 
 # Encoder arguments per container; "wav" is written directly.
 CODECS: dict[str, tuple[str, list[str]]] = {

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import pickle
 
+import autocut_native as ac
 import numpy as np
 import pytest
-
-import autocut_native as ac
 
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", "-pix_fmt", "yuv420p",
         "-g", "30"]

@@ -13,11 +13,10 @@ import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import autocut_native as ac
 import numpy as np
 import pytest
 from beatgen import CODECS, BeatMedia, TrackSpec, f_measure
-
-import autocut_native as ac
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 import autocut_native as ac
+import pytest
 
 KINDS = ["h264_mp4", "hevc10_rot_mov", "vp9_webm", "mpeg4_avi", "h264_60fps", "vfr_mp4",
          "portrait_mp4", "uhd_mp4", "audio_m4a", "unicode_mp4"]

@@ -12,10 +12,9 @@ import sys
 import textwrap
 import threading
 
+import autocut_native as ac
 import numpy as np
 import pytest
-
-import autocut_native as ac
 from mediagen import FFMPEG, ffprobe_count_frames, ffprobe_frames
 
 VIDEO_KINDS = ["h264_mp4", "hevc10_rot_mov", "vp9_webm", "mpeg4_avi", "h264_60fps", "vfr_mp4",
@@ -345,8 +344,9 @@ def test_memory_bounded_by_frame_size_not_length(media):
 
 @pytest.mark.slow
 def test_4k_decode_peak_rss_under_300mb(media):
-    uhd = media.make("uhd_2s.mp4", ["-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30:duration=2",
-                                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+    uhd = media.make("uhd_2s.mp4", [
+        "-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30:duration=2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
     r = peak_rss(uhd, 0)
     assert r["frames"] == 60
     assert r["peak"] < 300 * 1024 * 1024, r

@@ -15,10 +15,9 @@ import threading
 import time
 import zlib
 
+import autocut_native as ac
 import numpy as np
 import pytest
-
-import autocut_native as ac
 from mediagen import FFPROBE, ffmpeg_major, ffprobe_count_frames, run_ffmpeg
 
 # ---- Fixture clips -------------------------------------------------------------------

@@ -7,10 +7,9 @@ import subprocess
 import sys
 import textwrap
 
+import autocut_native as ac
 import numpy as np
 import pytest
-
-import autocut_native as ac
 
 
 def test_probe_and_decode_from_bytes_and_file_like(media):

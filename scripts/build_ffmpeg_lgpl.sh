@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Builds a lean, LGPL-only FFmpeg (shared libraries) from a source tarball you supply, for
+# a wheel that bundles only what autocut_native uses:
+#   scripts/build_ffmpeg_lgpl.sh ffmpeg-7.1.1.tar.xz "$HOME/ffmpeg-lgpl"
+#   scripts/build_wheel.sh --ffmpeg-prefix "$HOME/ffmpeg-lgpl"
+#
+# What it builds: libavformat, libavcodec, libavutil, libswscale, libswresample (no
+# programs, avfilter, avdevice, postproc, network or X11) with
+#   demuxers  mov/mp4, matroska/webm, avi, mpegts, raw h264/hevc, and the music formats
+#             mp3, aac, wav, flac, ogg, aiff, caf, w64
+#   decoders  h264, hevc, vp8, vp9, av1 (hardware, or libdav1d with --with-dav1d), mpeg4,
+#             mpeg2, mjpeg, prores; aac, mp3, flac, vorbis, opus, alac, pcm
+#   encoders  aac (FFmpeg's own), the platform's hardware H.264/HEVC encoders
+#             (VideoToolbox on macOS; NVENC with nv-codec-headers and VAAPI with libva on
+#             Linux, when their headers are installed), and with --with-openh264 the
+#             OpenH264 software encoder (BSD) as the H.264 fallback
+#   muxers    mp4, mov, matroska
+# Never --enable-gpl / --enable-nonfree, so no libx264 or libx265: the result (and a wheel
+# bundling it) is LGPL-2.1-or-later. Without --with-openh264 a machine with no hardware
+# encoder cannot render H.264 (render() raises EncodeError naming the missing encoder).
+#
+# Usage: scripts/build_ffmpeg_lgpl.sh TARBALL PREFIX [options]
+#   --with-openh264      link libopenh264 (pkg-config openh264) as the software H.264 encoder
+#   --with-dav1d         link libdav1d (BSD) as the software AV1 decoder
+#   --sha256 HEX         refuse a tarball whose SHA-256 differs
+#   --jobs N             parallel make jobs (default: all cores)
+#   --configure-arg ARG  pass ARG to FFmpeg's configure as well (repeatable)
+# Works from build/ffmpeg-lgpl/ and installs into PREFIX; running it again with the
+# same tarball and options does nothing. Needs a C compiler, make, pkg-config, and nasm on
+# x86 (without it the SIMD code is left out: several times slower decoding).
+#
+# No network is used: the tarball is an input. This recipe is not run by scripts/test.sh
+# (no FFmpeg source here); cibuildwheel runs it on Linux (see pyproject.toml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+log() { printf '[build_ffmpeg_lgpl] %s\n' "$*"; }
+die() { printf '[build_ffmpeg_lgpl] error: %s\n' "$*" >&2; exit 1; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+
+[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { usage; exit 0; }
+[ $# -ge 2 ] || { usage >&2; exit 2; }
+TARBALL=$1 PREFIX=$2; shift 2
+OPENH264=0 DAV1D=0 SHA256="" JOBS="" EXTRA=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-openh264) OPENH264=1; shift ;;
+    --with-dav1d) DAV1D=1; shift ;;
+    --sha256) SHA256=${2:?--sha256 needs a hash}; shift 2 ;;
+    --jobs) JOBS=${2:?--jobs needs a number}; shift 2 ;;
+    --configure-arg) EXTRA+=("${2:?--configure-arg needs an argument}"); shift 2 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+[ -f "$TARBALL" ] || die "no tarball at '$TARBALL'"
+TARBALL=$(cd "$(dirname "$TARBALL")" && pwd)/$(basename "$TARBALL")
+mkdir -p "$PREFIX"
+PREFIX=$(cd "$PREFIX" && pwd)
+JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)}
+
+sha() { if command -v sha256sum >/dev/null; then sha256sum "$1"; else shasum -a 256 "$1"; fi | cut -d' ' -f1; }
+actual=$(sha "$TARBALL")
+if [ -n "$SHA256" ] && [ "$actual" != "$SHA256" ]; then
+  die "$TARBALL has SHA-256 $actual, expected $SHA256"
+fi
+
+# ---- configure arguments --------------------------------------------------------------
+join() { local IFS=,; echo "$*"; }
+demuxers=(mov matroska avi mpegts h264 hevc m4v mp3 aac wav flac ogg aiff caf w64)
+decoders=(h264 hevc vp8 vp9 av1 mpeg4 mpeg2video mjpeg prores
+          aac aac_latm mp3 mp3float flac vorbis opus alac
+          pcm_s16le pcm_s16be pcm_s24le pcm_s24be pcm_s32le pcm_f32le pcm_f32be pcm_u8
+          pcm_alaw pcm_mulaw)
+parsers=(h264 hevc vp8 vp9 av1 mpeg4video mpegvideo mjpeg aac aac_latm mpegaudio flac vorbis opus)
+encoders=(aac)
+muxers=(mp4 mov matroska)
+args=(
+  --prefix="$PREFIX"
+  --enable-shared --disable-static --enable-pic
+  --disable-programs --disable-doc
+  --disable-avdevice --disable-avfilter --disable-postproc
+  --disable-network
+  # Only what is asked for below: no X11, SDL, iconv, lzma, bzlib, ... picked up because
+  # they happen to be installed.
+  --disable-autodetect --enable-pthreads --enable-zlib
+  --disable-everything
+  --enable-protocol=file,pipe
+  --enable-demuxer="$(join "${demuxers[@]}")"
+  --enable-parser="$(join "${parsers[@]}")"
+  --enable-bsfs
+  --enable-hwaccels
+)
+case "$(uname -s)" in
+  Darwin)
+    args+=(--enable-videotoolbox)
+    encoders+=(h264_videotoolbox hevc_videotoolbox) ;;
+  Linux)
+    if pkg-config --exists ffnvcodec 2>/dev/null; then
+      args+=(--enable-ffnvcodec --enable-nvenc --enable-nvdec)
+      encoders+=(h264_nvenc hevc_nvenc)
+    else
+      log "no nv-codec-headers (pkg-config ffnvcodec): building without NVENC/NVDEC"
+    fi
+    if pkg-config --exists libva libva-drm 2>/dev/null; then
+      args+=(--enable-vaapi)
+      encoders+=(h264_vaapi hevc_vaapi)
+    else
+      log "no libva (pkg-config libva libva-drm): building without VAAPI"
+    fi ;;
+esac
+if [ "$OPENH264" -eq 1 ]; then
+  pkg-config --exists openh264 || die "--with-openh264: pkg-config finds no openh264"
+  args+=(--enable-libopenh264)
+  encoders+=(libopenh264)
+fi
+if [ "$DAV1D" -eq 1 ]; then
+  pkg-config --exists dav1d || die "--with-dav1d: pkg-config finds no dav1d"
+  args+=(--enable-libdav1d)
+  decoders+=(libdav1d)
+fi
+case "$(uname -m)" in
+  x86_64|i?86|amd64)
+    command -v nasm >/dev/null || {
+      log "WARNING: no nasm: building without x86 SIMD (install nasm for fast decoding)"
+      args+=(--disable-x86asm)
+    } ;;
+esac
+args+=(
+  --enable-decoder="$(join "${decoders[@]}")"
+  --enable-encoder="$(join "${encoders[@]}")"
+  --enable-muxer="$(join "${muxers[@]}")"
+  "${EXTRA[@]+"${EXTRA[@]}"}"
+)
+
+# ---- build (skipped when this tarball and these arguments are installed already) ------
+WORK=$ROOT/build/ffmpeg-lgpl
+STAMP=$PREFIX/.autocut-ffmpeg-lgpl
+want=$(printf '%s\n' "$actual" "${args[@]}")
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -f "$PREFIX/lib/pkgconfig/libavcodec.pc" ]; then
+  log "up to date: $PREFIX"
+  exit 0
+fi
+rm -rf "$WORK"
+mkdir -p "$WORK"
+log "unpacking $(basename "$TARBALL")"
+tar -xf "$TARBALL" -C "$WORK"
+SRC=$(find "$WORK" -mindepth 2 -maxdepth 2 -name configure -print -quit)
+[ -n "$SRC" ] || die "no configure script in $TARBALL"
+SRC=$(dirname "$SRC")
+
+log "configure ${args[*]}"
+(cd "$SRC" && ./configure "${args[@]}") >"$WORK/configure.log" 2>&1 \
+  || { tail -40 "$WORK/configure.log"; tail -40 "$SRC/ffbuild/config.log" 2>/dev/null; die "configure failed"; }
+# The licence FFmpeg itself reports (avutil_license()); anything but LGPL is a mistake here.
+grep -q '#define FFMPEG_LICENSE "LGPL version 2.1 or later"' "$SRC/config.h" \
+  || die "configured licence is not LGPL: $(grep FFMPEG_LICENSE "$SRC/config.h")"
+log "make -j$JOBS"
+make -C "$SRC" -j "$JOBS" >"$WORK/make.log" 2>&1 || { tail -40 "$WORK/make.log"; die "make failed"; }
+make -C "$SRC" install >"$WORK/install.log" 2>&1 || { tail -40 "$WORK/install.log"; die "make install failed"; }
+printf '%s\n' "$want" >"$STAMP"
+
+log "installed FFmpeg $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --modversion libavutil) (libavutil) into $PREFIX, LGPL-2.1-or-later"
+log "components: $(sed -n 's/^#define CONFIG_\([A-Z0-9_]*_\(DECODER\|ENCODER\|DEMUXER\|MUXER\)\) 1$/\1/p' "$SRC/config.h" | tr 'A-Z\n' 'a-z ')"
+log "next: scripts/build_wheel.sh --ffmpeg-prefix $PREFIX"
