@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 
 _Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+# Media inputs: a path, bytes-like data in memory, or a binary file-like object.
+_Source = _Path | bytearray | memoryview | Any
 
 __version__: str
 
@@ -79,7 +81,7 @@ class MediaInfo:
     @staticmethod
     def from_dict(d: dict[str, Any]) -> MediaInfo: ...
 
-def probe(path: _Path) -> MediaInfo:
+def probe(path: _Source) -> MediaInfo:
     """Read a media file's headers (and at most a few packets) and describe it."""
 
 # ---- VideoReader ----------------------------------------------------------------
@@ -115,7 +117,7 @@ class VideoReader:
 
     def __init__(
         self,
-        path: _Path,
+        path: _Source,
         *,
         format: str = "luma",
         hwaccel: str = "auto",
@@ -177,7 +179,7 @@ class BeatTrack:
     def from_dict(d: dict[str, Any]) -> BeatTrack: ...
 
 def detect_beats(
-    path: _Path,
+    path: _Source,
     *,
     start: float = 0.0,
     duration: float | None = None,
@@ -188,6 +190,37 @@ def detect_beats(
 ) -> BeatTrack:
     """Tempo, beats and downbeats of the audio in any audio or video file (GIL released,
     Ctrl-C interrupts). Silence: tempo 0, no beats. No audio: NoAudioStreamError."""
+
+# ---- Analysis -------------------------------------------------------------------
+
+ANALYZER_VERSION: int
+
+def analyze(
+    path: _Source,
+    *,
+    sample_fps: float | None = None,
+    skip: str = "auto",
+    hwaccel: str = "auto",
+    threads: int = 0,
+    analysis_size: int = 360,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """One streaming pass: the fields of autocut_native.ClipAnalysis as a dict of numpy
+    arrays and scalars (use autocut_native.analyze)."""
+
+# ---- Synthesis ------------------------------------------------------------------
+
+def synthesize_video(
+    source: str,
+    output: _Path,
+    *,
+    seconds: float,
+    encoder: str = "libx264",
+    quality: str = "high",
+) -> dict[str, Any]:
+    """Encode `seconds` of an FFmpeg generated source (a libavfilter chain such as
+    'testsrc2=size=640x360:rate=30,gblur=sigma=2') to output; no ffmpeg CLI needed.
+    Returns {'encoder_used', 'frames', 'width', 'height', 'fps'}."""
 
 # ---- Environment ----------------------------------------------------------------
 
