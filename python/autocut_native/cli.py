@@ -27,18 +27,10 @@ class UsageError(Exception):
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident memory."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
+    """This process's peak resident memory (see MemoryMonitor.process_peak_rss)."""
+    from .batch import MemoryMonitor
 
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r if sys.platform == "darwin" else r * 1024
+    return MemoryMonitor.process_peak_rss()
 
 
 def expand_videos(items: list[str]) -> list[str]:

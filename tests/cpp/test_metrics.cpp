@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "test_planes.h"
 #include "metrics/fft.h"
 #include "metrics/frame_metrics.h"
 #include "metrics/image.h"
@@ -21,27 +22,9 @@
 #include "metrics/translation.h"
 
 using namespace autocut;
+using autocut::testing::TestPlane;
 
 namespace {
-
-// A plane with `pad` bytes of garbage after each row, filled by f(x, y) -> sample.
-template <typename T>
-struct TestPlane {
-  std::vector<uint8_t> bytes;
-  PlaneView view;
-
-  template <typename F>
-  TestPlane(int w, int h, int bitDepth, int pad, F f) {
-    const ptrdiff_t stride = static_cast<ptrdiff_t>(w) * sizeof(T) + pad;
-    bytes.assign(static_cast<size_t>(stride) * h, 0xAB);
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        const T v = static_cast<T>(f(x, y));
-        std::memcpy(bytes.data() + y * stride + x * sizeof(T), &v, sizeof(T));
-      }
-    view = {bytes.data(), w, h, stride, bitDepth};
-  }
-};
 
 template <typename F>
 GrayImage makeImage(int w, int h, F f) {

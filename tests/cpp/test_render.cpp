@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "test_planes.h"
 #include "media/decoder.h"
 #include "media/probe.h"
 #include "metrics/plane.h"
@@ -26,31 +27,10 @@
 #include "render/render.h"
 
 using namespace autocut;
+using autocut::testing::TestPlane;
 
 namespace {
 
-// A plane with `pad` bytes of garbage after each row, filled by f(x, y) -> sample.
-template <typename T>
-struct TestPlane {
-  std::vector<uint8_t> bytes;
-  PlaneView view;
-
-  template <typename F>
-  TestPlane(int w, int h, int bitDepth, int pad, F f) {
-    const ptrdiff_t stride = static_cast<ptrdiff_t>(w) * sizeof(T) + pad;
-    bytes.assign(static_cast<size_t>(stride) * h, 0xAB);
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        const T v = static_cast<T>(f(x, y));
-        std::memcpy(bytes.data() + y * stride + x * sizeof(T), &v, sizeof(T));
-      }
-    view.data = bytes.data();
-    view.width = w;
-    view.height = h;
-    view.stride = stride;
-    view.bitDepth = bitDepth;
-  }
-};
 
 // SSIM of one window straight from the definition, for checking the block arithmetic.
 double naiveWindowSsim(const std::vector<double>& a, const std::vector<double>& b, double peak) {

@@ -293,25 +293,9 @@ def test_readers_in_threads_match_sequential(media):
         assert results[i] == expected[i % len(paths)]
 
 
-# Peak RSS of this process alone: Linux's VmHWM (ru_maxrss survives fork+exec and so
-# would include the pytest parent's peak); ru_maxrss elsewhere.
-PEAK_FN = textwrap.dedent(
-    """
-    def peak_rss():
-        try:
-            with open("/proc/self/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        import resource, sys
-        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return r if sys.platform == "darwin" else r * 1024
-    """
-)
-
-PEAK_RSS = PEAK_FN + textwrap.dedent(
+# Peak RSS of the child alone: MemoryMonitor.process_peak_rss reads Linux's VmHWM
+# (ru_maxrss survives fork+exec and would include the pytest parent's peak).
+PEAK_RSS = textwrap.dedent(
     """
     import json, sys
     import autocut_native as ac
@@ -319,7 +303,7 @@ PEAK_RSS = PEAK_FN + textwrap.dedent(
     with ac.VideoReader(sys.argv[1], threads=int(sys.argv[2])) as r:
         for f in r:
             n += 1
-    print(json.dumps({"frames": n, "peak": peak_rss()}))
+    print(json.dumps({"frames": n, "peak": ac.MemoryMonitor.process_peak_rss()}))
     """
 )
 

@@ -527,18 +527,12 @@ PEAK = textwrap.dedent(
     import json, sys
     import autocut_native as ac
 
-    def peak_rss():
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-
     srcs, n, out = sys.argv[1].split(","), int(sys.argv[2]), sys.argv[3]
     t = ac.Timeline(canvas=(640, 360))
     for i in range(n):
         t.add(srcs[i % len(srcs)], (i % 5) * 0.3, (i % 5) * 0.3 + 0.3)
     r = ac.render(t, out)
-    print(json.dumps({"frames": r.frames, "peak": peak_rss()}))
+    print(json.dumps({"frames": r.frames, "peak": ac.MemoryMonitor.process_peak_rss()}))
     """
 )
 
