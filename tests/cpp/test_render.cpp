@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "test_planes.h"
 #include "media/decoder.h"
 #include "media/probe.h"
@@ -315,10 +317,17 @@ fs::path renderDir() {
   return dir;
 }
 
+// ctest runs tests as parallel processes that share these fixtures: each is written
+// under a name of its own and renamed into place, so a reader never sees a partial file.
+fs::path privateTemp(const fs::path& path) {
+  return fs::path(path.string() + ".tmp" + std::to_string(::getpid()));
+}
+
 // 160x96 at 30 fps; frame n is flat with luma 16 + 2n.
 fs::path numberedY4m(int frames) {
   const fs::path path = renderDir() / ("numbered" + std::to_string(frames) + ".y4m");
-  std::ofstream out(path, std::ios::binary);
+  const fs::path tmp = privateTemp(path);
+  std::ofstream out(tmp, std::ios::binary);
   out << "YUV4MPEG2 W160 H96 F30:1 Ip A1:1 C420jpeg\n";
   std::vector<char> luma(160 * 96), chroma(80 * 48 * 2, static_cast<char>(128));
   for (int n = 0; n < frames; ++n) {
@@ -327,14 +336,17 @@ fs::path numberedY4m(int frames) {
     out.write(luma.data(), static_cast<std::streamsize>(luma.size()));
     out.write(chroma.data(), static_cast<std::streamsize>(chroma.size()));
   }
+  out.close();
+  fs::rename(tmp, path);
   return path;
 }
 
 // One second of a 440 Hz tone, 44.1 kHz mono 16-bit PCM.
 fs::path toneWav() {
   const fs::path path = renderDir() / "tone.wav";
+  const fs::path tmp = privateTemp(path);
   const uint32_t rate = 44100, samples = 44100, bytes = samples * 2;
-  std::ofstream out(path, std::ios::binary);
+  std::ofstream out(tmp, std::ios::binary);
   auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
   auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); };
   out << "RIFF";
@@ -352,6 +364,8 @@ fs::path toneWav() {
   for (uint32_t i = 0; i < samples; ++i) {
     u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * 3.14159265 * 440 * i / rate))));
   }
+  out.close();
+  fs::rename(tmp, path);
   return path;
 }
 
