@@ -328,29 +328,41 @@ def chart(by: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     groups = [w for w in WORKLOADS if any(k[0] == w for k in by)]
+    peaks = sorted((r for (w, _), r in by.items() if w == "peaks"),
+                   key=lambda r: (r["tool"], int(re.search(r"(\d+)seg", r["label"]).group(1))))
     if not groups:
         return
-    fig, axes = plt.subplots(2, len(groups), figsize=(3.2 * len(groups), 4.6), squeeze=False)
+    ncols = len(groups) + (1 if peaks else 0)
+    fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 4.6), squeeze=False)
     ours_all = {t for w in WORKLOADS.values() for t in w["ours"]}
-    for j, w in enumerate(groups):
+    columns = []
+    for w in groups:
         spec = WORKLOADS[w]
         tools = [t for t in [spec["limit"], *spec["ours"], *spec["peers"]] if (w, t) in by]
-        names = [SHORT[t] for t in tools]
-        colors = ["#2a7ab0" if t in ours_all else "#999999" if t == spec["limit"] else "#e08a3c"
-                  for t in tools]
+        columns.append((
+            spec["title"].replace(" of the music tracks", "").replace(" of every clip", ""),
+            [SHORT[t] for t in tools], [by[(w, t)] for t in tools],
+            ["#2a7ab0" if t in ours_all else "#999999" if t == spec["limit"] else "#e08a3c"
+             for t in tools]))
+    if peaks:
+        columns.append((
+            "Render: few vs many segments",
+            [SHORT[r["tool"]] + " " + re.search(r"(\d+)seg", r["label"]).group(1) + " seg"
+             for r in peaks], peaks,
+            ["#2a7ab0" if r["tool"] == "render" else "#999999" for r in peaks]))
+    for j, (title, names, recs, colors) in enumerate(columns):
         for i, (key, unit) in enumerate((("wall_s", "wall time (s)"),
                                          ("peak_rss_mb", "peak RSS (MiB)"))):
             ax = axes[i][j]
-            vals = [by[(w, t)][key] for t in tools]
-            ax.barh(range(len(tools)), vals, color=colors)
-            ax.set_yticks(range(len(tools)))
+            vals = [r[key] for r in recs]
+            ax.barh(range(len(vals)), vals, color=colors)
+            ax.set_yticks(range(len(vals)))
             ax.set_yticklabels(names, fontsize=7)
             ax.invert_yaxis()
             ax.tick_params(axis="x", labelsize=7)
             ax.set_xlabel(unit, fontsize=7)
             if i == 0:
-                ax.set_title(spec["title"].replace(" of the music tracks", "")
-                             .replace(" of every clip", ""), fontsize=8)
+                ax.set_title(title, fontsize=8)
             for k, v in enumerate(vals):
                 ax.text(v, k, f" {v:.0f}" if v >= 10 else f" {v:.1f}", va="center", fontsize=6)
             ax.set_xlim(0, max(vals) * 1.25 if vals and max(vals) > 0 else 1)
@@ -363,7 +375,31 @@ def chart(by: dict, path: Path) -> None:
 # ---- Main ----------------------------------------------------------------------------------
 
 
-def build(recs: list[dict], machine: dict, png_name: str | None) -> tuple[str, list]:
+def recheck_section(recs: list[dict]) -> list[str]:
+    """A second, smaller run of some analysis tools (e.g. when the machine was quieter)."""
+    by = latest(recs)
+    lim = by.get(("analysis", "ffmpeg_decode"))
+    rows = []
+    for t in ["ffmpeg_decode", *WORKLOADS["analysis"]["ours"], *WORKLOADS["analysis"]["peers"]]:
+        r = by.get(("analysis", t))
+        if not r:
+            continue
+        load = r.get("load") or [None, None]
+        rows.append([NAMES[t], fmt_s(r["wall_s"]), fmt_mb(r["peak_rss_mb"]),
+                     fmt_x(ratio(r["wall_s"], lim["wall_s"] if lim else None)),
+                     " → ".join(f"{x:.1f}" for x in load if x is not None) or "—"])
+    if not rows:
+        return []
+    runs = ", ".join(sorted({r.get("run_id", "?") for r in recs}))
+    return ["## Analysis, measured again", "",
+            f"The same tools over the same clips in a second run ({runs}), to show how much "
+            "of the difference above is the machine's load (1-minute load average before → "
+            "after each tool).", ""] + table(
+        ["Tool", "Wall (s)", "Peak RSS (MiB)", "Time ÷ limit", "Load"], rows)
+
+
+def build(recs: list[dict], machine: dict, png_name: str | None,
+          recheck: list[dict] | None = None) -> tuple[str, list]:
     by = latest(recs)
     scale = machine.get("scale") or (recs[0]["scale"] if recs else "?")
     notes: list[str] = []
@@ -387,6 +423,8 @@ def build(recs: list[dict], machine: dict, png_name: str | None) -> tuple[str, l
         if sec:
             lines += sec + [""]
     lines += peaks_section(by) + [""]
+    if recheck:
+        lines += recheck_section(recheck) + [""]
     skipped = [t for w, spec in WORKLOADS.items()
                for t in [spec["limit"], *spec["ours"], *spec["peers"]] if (w, t) not in by]
     if skipped:
@@ -404,10 +442,15 @@ def build(recs: list[dict], machine: dict, png_name: str | None) -> tuple[str, l
         "peak RSS includes the interpreter and their imports (about "
         f"{fmt_mb(statistics.median([r['base_rss_mb'] for r in recs]) if recs else None)} MiB "
         "before imports).",
-        "The ffmpeg CLI render seeks each segment with input `-ss` and runs trim, setpts, fps, "
-        "scale (bicubic, cover) and crop per segment into one concat filter; every input is "
-        "open for the whole run. All renders use libx264 crf 18 preset medium (render's "
-        "quality=\"high\") and AAC 192 kb/s from the same FFmpeg build.",
+        "The ffmpeg CLI render opens each segment as an input seeked with `-ss` and runs "
+        "setpts, fps (round=up: the frame on screen at each tick, as render() picks), trim, "
+        "a centre crop to the canvas's aspect and a bicubic scale per segment into one concat "
+        "filter; every input stays open for the whole run. All renders use libx264 crf 18 "
+        "preset medium (render's quality=\"high\") and AAC 192 kb/s from the same FFmpeg "
+        "build.",
+        "librosa compiles its numba kernels on first use and caches them on disk; these runs "
+        "found the cache warm (an earlier run had filled it), the favourable case for librosa. "
+        "Beat F-measure is against the generated tracks' known beats.",
     ]
     lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     if png_name:
@@ -422,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="a pytest-benchmark JSON file instead")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     ap.add_argument("--png", type=Path, default=BENCH / "results.png")
+    ap.add_argument("--recheck", type=Path,
+                    help="JSON-lines records of a second run of some analysis tools, "
+                         "shown in their own table")
     args = ap.parse_args(argv)
     machine: dict = {}
     if args.json:
@@ -446,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("matplotlib not installed: no chart", file=sys.stderr)
         rel = None
-    text, results = build(recs, machine, rel)
+    recheck = load_jsonl(args.recheck) if args.recheck else None
+    text, results = build(recs, machine, rel, recheck)
     args.out.write_text(text)
     print(f"wrote {args.out}" + (f" and {png}" if rel else ""))
     for label, x, ok in results:

@@ -90,7 +90,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 FLAGS=(-rss_limit_mb=2048 -timeout=10 -artifact_prefix="$BUILD/artifacts/")
 
 # ---- Regressions: every committed input, once each ------------------------------------------
-mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name '*.md' 2>/dev/null | sort)
+regressions=()
+while IFS= read -r f; do regressions+=("$f"); done < <(find tests/fuzz/regressions -type f ! -name '*.md' 2>/dev/null | sort)
 if [ "${#regressions[@]}" -gt 0 ]; then
   log "replaying ${#regressions[@]} regression inputs"
   "$FUZZER" "${FLAGS[@]}" "${regressions[@]}" >"$BUILD/regressions.log" 2>&1 ||
@@ -101,7 +102,8 @@ fi
 if [ "$SECONDS_TO_RUN" -gt 0 ]; then
   log "fuzzing for ${SECONDS_TO_RUN} s (log: $BUILD/fuzz.log)"
   if ! "$FUZZER" "${FLAGS[@]}" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 \
-      -print_final_stats=1 "$BUILD/corpus" "$BUILD/seeds" >"$BUILD/fuzz.log" 2>&1; then
+      -print_final_stats=1 "$BUILD/corpus" "$BUILD/seeds" tests/fuzz/regressions \
+      >"$BUILD/fuzz.log" 2>&1; then
     tail -80 "$BUILD/fuzz.log"
     log "the fuzzer found a crash: input saved in $BUILD/artifacts/"
     exit 1

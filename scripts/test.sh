@@ -29,6 +29,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cpp_tests build/cpp-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOCUT_SANITIZE=ON
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
+# Fuzzing (issue 11): tests/fuzz/fuzz_media.cpp, built with clang in build/fuzz, replays
+# every input in tests/fuzz/regressions/, then fuzzes for 60 s from a seed corpus of tiny
+# valid files. Any crash, sanitizer report, leak or timeout fails. clang-14 is installed
+# when missing (Debian/Ubuntu); skipped where no clang has libFuzzer (Apple's clang).
+echo "== Fuzzing (libFuzzer + ASan + UBSan, 60 s)"
+bash scripts/fuzz.sh 60
+
+# The Python smoke set (tests marked `sanitize`) against _core built with ASan+UBSan in
+# build/py-asan, staged on PYTHONPATH (never installed), with the ASan runtime preloaded.
+echo "== Python smoke set (ASan + UBSan)"
+bash scripts/asan_python.sh
+
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider "$@"
 

@@ -48,13 +48,20 @@ class FrameAnalyzer {
     const bool limited = !isFullRange(f, desc);
 
     PlaneView luma{f->data[0], f->width, f->height, f->linesize[0], depth};
-    if (out_.gridWidth == 0) {
-      const GridSize g = analysisGrid(f->width, f->height, analysisSize_);
-      out_.gridWidth = g.width;
-      out_.gridHeight = g.height;
+    if (f->width != frameWidth_ || f->height != frameHeight_) {
+      // A new picture size (the first frame, a stream that changes resolution, or a
+      // damaged frame): a grid for it, and no motion measured against the other size.
+      frameWidth_ = f->width;
+      frameHeight_ = f->height;
+      grid_ = analysisGrid(f->width, f->height, analysisSize_);
+      if (out_.gridWidth == 0) {
+        out_.gridWidth = grid_.width;
+        out_.gridHeight = grid_.height;
+      }
+      havePrev_ = false;
     }
     GrayImage& cur = images_[curSlot_];
-    downscaler_.run(luma, out_.gridWidth, out_.gridHeight, limited, cur);
+    downscaler_.run(luma, grid_.width, grid_.height, limited, cur);
     const GrayView view = cur.view();
 
     const Exposure e = exposure(view);
@@ -139,6 +146,8 @@ class FrameAnalyzer {
   GrayImage images_[2];
   int curSlot_ = 0;
   bool havePrev_ = false;
+  int frameWidth_ = 0, frameHeight_ = 0;  // of the last frame; its grid:
+  GridSize grid_{};
   LumaHistogram prevHist_{};
   double prevContrast_ = 0.0;
   double prevTime_ = 0.0;
@@ -263,14 +272,21 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
   const int64_t expected = std::max<int64_t>(out.info.frameCount, 1);
   auto lastReport = Clock::now();
   bool ok = true;
+  int64_t outOfOrder = 0;  // frames behind the last analysed one (damaged timestamps)
   try {
     const bool sampled = options.sampleFps > 0;
     const double tick = sampled ? 1.0 / options.sampleFps : 0.0;
     int64_t k = 0;  // next tick index
     std::optional<DecodedFrame> candidate;  // the frame before the next tick
     int64_t lastQueued = AV_NOPTS_VALUE;  // a frame serving several ticks is analysed once
+    // The metrics need frames in time order: one a damaged stream hands out behind the
+    // last analysed frame (timestamps running backwards) is skipped and counted as an error.
     auto enqueue = [&](const DecodedFrame& f) {
       if (f.ptsTs == lastQueued) return;
+      if (lastQueued != AV_NOPTS_VALUE && f.ptsTs < lastQueued) {
+        ++outOfOrder;
+        return;
+      }
       lastQueued = f.ptsTs;
       ok = queue.push(f.frame, f.pts);
     };
@@ -315,7 +331,7 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
 
   out.framesDecoded = decoder.framesDecoded();
   out.framesAnalyzed = static_cast<int64_t>(out.times.size());
-  out.decodeErrors = decoder.decodeErrors();
+  out.decodeErrors = decoder.decodeErrors() + outOfOrder;
   out.hwaccelUsed = decoder.hwaccelUsed();
 
   const std::vector<int> cuts = autocut::sceneCuts(out.times, out.sceneScore);

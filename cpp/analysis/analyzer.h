@@ -34,6 +34,8 @@ struct ClipAnalysis {
   std::vector<float> sharpness, brightness, contrast, underexposed, overexposed, noise,
       colorfulness, motion, motionX, motionY, shake, sceneScore, quality;
   std::vector<double> sceneCuts;  // times of the first frame of each new shot
+  // decodeErrors: the decoder's (corrupt packets) plus frames skipped because their time
+  // ran backwards; times are always non-decreasing.
   int64_t framesDecoded = 0, framesAnalyzed = 0, decodeErrors = 0;
   std::string hwaccelUsed = "none";
   double elapsedS = 0.0;
@@ -42,7 +44,7 @@ struct ClipAnalysis {
   double sampleFps = 0.0;
   std::string skipUsed = "none";
   int analysisSize = 360;
-  int gridWidth = 0, gridHeight = 0;
+  int gridWidth = 0, gridHeight = 0;  // of the first frame (a size change gets its own)
   int threads = 0;
   double decodeS = 0.0;   // calling thread: demux + decode (excluding waits on the worker)
   double metricsS = 0.0;  // worker thread: downscale + per-frame metrics

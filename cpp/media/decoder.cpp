@@ -165,12 +165,19 @@ void VideoDecoder::setSkip(SkipMode skip) {
 }
 
 int64_t VideoDecoder::toTicks(double seconds) const {
-  // A hair of tolerance so pts values handed out round-trip to the same frame.
-  return startTs_ + static_cast<int64_t>(std::floor(seconds * timeBase_.den / timeBase_.num + 1e-3));
+  // A hair of tolerance so pts values handed out round-trip to the same frame. Far-off
+  // times (seek(1e300)) are clamped well inside int64: casting an out-of-range double is
+  // undefined, and on x86 it turned "the end" into the first frame.
+  constexpr double kLimit = 0x1p62;
+  const double ticks = static_cast<double>(startTs_) +
+                       std::floor(seconds * timeBase_.den / timeBase_.num + 1e-3);
+  return std::isnan(ticks) ? startTs_ : static_cast<int64_t>(std::clamp(ticks, -kLimit, kLimit));
 }
 
 double VideoDecoder::toSeconds(int64_t ticks) const {
-  return static_cast<double>(ticks - startTs_) * av_q2d(timeBase_);
+  // In double: a damaged stream's ticks and start time may be far apart enough to
+  // overflow an int64 difference.
+  return (static_cast<double>(ticks) - static_cast<double>(startTs_)) * av_q2d(timeBase_);
 }
 
 int64_t VideoDecoder::indexFor(int64_t ptsTs) const {

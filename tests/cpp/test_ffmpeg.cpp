@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +123,46 @@ TEST(Errors, OpenInputClassifiesFailures) {
   }
   auto empty = tempFile("empty.mp4", "");
   EXPECT_THROW(probe(empty.string()), Error);
+}
+
+// A mono 16-bit PCM WAV file of `samples` samples of a 440 Hz tone, built in memory.
+static std::string wavBytes(int rate, int samples) {
+  std::string out;
+  auto put = [&](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  const uint32_t data = static_cast<uint32_t>(samples) * 2;
+  out += "RIFF";
+  put(36 + data, 4);
+  out += "WAVEfmt ";
+  put(16, 4);
+  put(1, 2);  // PCM
+  put(1, 2);  // mono
+  put(static_cast<uint32_t>(rate), 4);
+  put(static_cast<uint32_t>(rate) * 2, 4);
+  put(2, 2);
+  put(16, 2);
+  out += "data";
+  put(data, 4);
+  for (int i = 0; i < samples; ++i) {
+    const double v = 8000.0 * std::sin(2.0 * 3.14159265358979 * 440.0 * i / rate);
+    put(static_cast<uint16_t>(static_cast<int16_t>(v)), 2);
+  }
+  return out;
+}
+
+TEST(Inputs, OneMemorySourceOpensAgainFromTheStart) {
+  // The source's read position is shared by its copies: every open must rewind it, or a
+  // second open (probe, then decode) starts where the first stopped reading.
+  const auto bytes = std::make_shared<const std::string>(wavBytes(8000, 4000));
+  const InputSource source = memorySource(bytes, "<tone>");
+  for (int i = 0; i < 3; ++i) {
+    const MediaInfo info = probe(source);
+    EXPECT_TRUE(info.hasAudio);
+    EXPECT_EQ(info.sampleRate, 8000);
+    EXPECT_NEAR(info.duration, 0.5, 0.01);
+    EXPECT_EQ(info.sizeBytes, static_cast<int64_t>(bytes->size()));
+  }
 }
 
 TEST(Shims, RotationFromDisplayMatrixIsClockwiseAndNormalised) {

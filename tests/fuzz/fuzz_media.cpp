@@ -97,11 +97,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       last = frame.pts;
       ++n;
     }
-    // Backwards (a demuxer seek) then forwards past the end.
-    decoder.seek(last / 2);
-    (void)decoder.next(frame);
-    decoder.seek(decoder.info().duration + 1.0);
-    (void)decoder.next(frame);
+    // Backwards (a demuxer seek), then past the end, then far past anything.
+    for (double t : {last / 2, decoder.info().duration + 1.0, 1e300}) {
+      decoder.seek(t);
+      (void)decoder.next(frame);
+    }
   });
 
   // The analyzer decodes the whole stream: keep it to small inputs so each run is fast.

@@ -182,6 +182,20 @@ class MediaFactory:
         if kind == "directory":
             path.mkdir(exist_ok=True)
             return path
+        if kind == "timestamp_jump":
+            # Valid streams whose timestamps leap forward by years half way (damaged or
+            # badly concatenated files): nothing may loop, or fill silence, per second of
+            # the gap.
+            path = self.root / "bad_timestamp_jump.mkv"
+            if not path.exists():
+                jump = "setts=ts=if(gt(N\\,4)\\,PTS+1000000000000000\\,PTS)"
+                tmp = path.with_name(".tmp-" + path.name)
+                run_ffmpeg([*_lavfi("testsrc2=size=64x48:rate=10:duration=1"),
+                            *_lavfi("sine=frequency=440:sample_rate=8000:duration=1"),
+                            *X264, "-bf", "0", "-c:a", "pcm_s16le", "-bsf:v", jump,
+                            "-bsf:a", jump, str(tmp)])
+                os.replace(tmp, path)
+            return path
         if path.exists():
             return path
         good = self.get("h264_mp4").read_bytes()

@@ -7,10 +7,9 @@ import json
 import subprocess
 import sys
 
+import autocut_native as ac
 import numpy as np
 import pytest
-
-import autocut_native as ac
 from autocut_native.cli import main
 from autocut_native.synth import TrackSpec, synth, write_wav
 
