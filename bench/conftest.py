@@ -106,6 +106,15 @@ def machine_info() -> dict:
     }
 
 
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 class Bench:
     """Session state: the scale, its workload and where records go."""
 
@@ -136,11 +145,16 @@ class Bench:
         return d
 
     def child(self, tool: str, args: dict) -> dict:
+        before = _children_cpu()
         res = subprocess.run([sys.executable, str(RUNNER), tool, json.dumps(args)],
                              capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
         if res.returncode != 0:
             raise RuntimeError(f"{tool} failed (exit {res.returncode}):\n{res.stderr[-4000:]}")
-        return json.loads(res.stdout.strip().splitlines()[-1])
+        out = json.loads(res.stdout.strip().splitlines()[-1])
+        # CPU seconds (user + system) of the child and every process it waited for, imports
+        # included: the work done, much less sensitive than wall time to a busy machine.
+        out["cpu_s"] = _children_cpu() - before
+        return out
 
     def measure(self, benchmark, workload: str, label: str, tool: str, args: dict) -> dict:
         """Runs the child --bench-rounds times under pytest-benchmark; records the result."""
@@ -153,6 +167,7 @@ class Bench:
             "run_id": self.run_id, "scale": self.scale, "workload": workload, "label": label,
             "tool": tool, "rounds": len(runs),
             "wall_s": statistics.median(r["wall_s"] for r in runs),
+            "cpu_s": statistics.median(r["cpu_s"] for r in runs),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "base_rss_mb": last["base_rss_mb"], "process_s": last["process_s"],
             "import_s": last["import_s"], "rss_source": last["rss_source"],

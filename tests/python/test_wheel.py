@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FFMPEG_NAMES = r"(avcodec|avformat|avutil|avfilter|avdevice|swscale|swresample|postproc)"
 FFMPEG_LIB = re.compile(rf"^lib{FFMPEG_NAMES}\.so")
-LINKED = ("avcodec", "avformat", "avutil", "swscale", "swresample")
+LINKED = ("avcodec", "avformat", "avutil", "swscale", "swresample", "avfilter")
 # A kick (falling sine) with a click on top every 0.5 s: 120 BPM, as MP3.
 KICKS_120 = [
     "-f", "lavfi", "-i",
