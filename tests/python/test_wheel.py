@@ -229,7 +229,8 @@ def test_extension_resolves_ffmpeg_to_the_wheel(smoke):
         lib = m and re.match(rf"lib{FFMPEG_NAMES}[-.]", m.group(1))
         if lib:
             resolved[lib.group(1)] = os.path.normpath(m.group(2))
-    assert set(resolved) == set(LINKED), smoke["ldd"]
+    # Ours, plus what they pull in themselves (libavfilter -> libpostproc, ...): all bundled.
+    assert set(LINKED) <= set(resolved), smoke["ldd"]
     assert all(p.startswith(libs_dir) for p in resolved.values()), resolved
     # What is actually mapped, not just what ldd predicts.
     assert len(smoke["maps"]) >= len(LINKED)
