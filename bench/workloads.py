@@ -19,7 +19,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -34,25 +33,15 @@ SCALES = ("tiny", "small", "seed")
 RECIPE_VERSION = 2
 
 
-def run_ffmpeg(args: list[str]) -> None:
-    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed: {' '.join(cmd)}\n{res.stderr}")
-
-
-def ffmpeg_major() -> int:
-    out = subprocess.run([FFMPEG, "-version"], capture_output=True, text=True).stdout
-    ver = out.split()[2] if out else "0"
-    digits = "".join(ch if ch.isdigit() else " " for ch in ver).split()
-    return int(digits[0]) if digits else 0
+# The test suite's media helpers (tests/python), shared rather than written twice.
+_TESTS = str(ROOT / "tests" / "python")
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+from mediagen import ffmpeg_major, run_ffmpeg  # noqa: E402
 
 
 def _beatgen():
-    """tests/python/beatgen.py (it imports mediagen from the same folder)."""
-    tests = str(ROOT / "tests" / "python")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
+    """tests/python/beatgen.py (on sys.path above)."""
     import beatgen
 
     return beatgen
