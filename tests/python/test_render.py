@@ -182,6 +182,41 @@ def test_psnr_against_the_scaled_source_at_high_quality(media, outdir, kind):
     assert 0.95 < report.mean_ssim <= 1.0
 
 
+def mean_rgb(path, matrix: str, frames: int = 4) -> np.ndarray:
+    """Mean R, G, B (0..255) of the first frames of a limited-range YUV 4:2:0 file,
+    decoded with the named matrix ("601" or "709") by plain numpy arithmetic."""
+    kr, kb = {"601": (0.299, 0.114), "709": (0.2126, 0.0722)}[matrix]
+    kg = 1 - kr - kb
+    means = []
+    for y, u, v in planes(path)[:frames]:
+        up = lambda c: (c.astype(float).repeat(2, 0).repeat(2, 1) - 128) / 224  # noqa: E731
+        yy, cb, cr = (y.astype(float) - 16) / 219, up(u), up(v)
+        r, b = yy + 2 * (1 - kr) * cr, yy + 2 * (1 - kb) * cb
+        g = (yy - kr * r - kb * b) / kg
+        means.append([np.clip(c, 0, 1).mean() * 255 for c in (r, g, b)])
+    return np.mean(means, axis=0)
+
+
+@pytest.mark.parametrize("source", ["mandelbrot", "color=c=0xA8A8A8", "smptebars"])
+def test_bt601_sources_keep_their_colours_in_bt709(media, outdir, source):
+    """A source tagged BT.601 (smpte170m) comes out in BT.709: the luma values change
+    with the matrix on saturated content (Y' weighs R, G, B differently), but the picture
+    does not: mean R, G and B stay within a level, and a grey stays exactly grey."""
+    name = f"tagged601_{zlib.crc32(source.encode()):08x}.mp4"
+    src = media.make(name, ["-f", "lavfi", "-i",
+                            f"{source}{':' if '=' in source else '='}s=320x180:r=30", "-t", "0.5",
+                            *LOSSLESS, "-colorspace", "smpte170m", "-color_primaries",
+                            "smpte170m", "-color_trc", "smpte170m"])
+    t = ac.Timeline(canvas=(320, 180), fps=30).add(src, 0, 0.4)
+    ac.render(t, outdir / "out.mp4", quality="high")
+    assert ffprobe_streams(outdir / "out.mp4")[0]["color_space"] == "bt709"
+    before, after = mean_rgb(src, "601"), mean_rgb(outdir / "out.mp4", "709")
+    assert np.abs(after - before).max() < 1.0, (before, after)
+    if source.startswith("color="):
+        grey_in, grey_out = planes(src)[0][0], planes(outdir / "out.mp4")[0][0]
+        assert abs(float(grey_out.mean()) - float(grey_in.mean())) < 0.5
+
+
 def portrait_source(media) -> os.PathLike:
     return media.make("portrait_testsrc.mp4",
                       ["-f", "lavfi", "-i", "testsrc2=size=180x320:rate=30:duration=1",
