@@ -13,6 +13,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/buffer.h>
@@ -66,6 +67,11 @@ using UniqueAVFilterGraph =
     std::unique_ptr<AVFilterGraph, PtrPtrDeleter<AVFilterGraph, avfilter_graph_free>>;
 using UniqueAVFilterInOut =
     std::unique_ptr<AVFilterInOut, PtrPtrDeleter<AVFilterInOut, avfilter_inout_free>>;
+// Structs FFmpeg allocates with av_malloc and frees with av_free (AVBufferSrcParameters).
+struct AvFreeDeleter {
+  void operator()(void* p) const noexcept { av_free(p); }
+};
+using UniqueAVBufferSrcParameters = std::unique_ptr<AVBufferSrcParameters, AvFreeDeleter>;
 using UniqueSwsContext = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
 using UniqueSwrContext = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
 
@@ -82,6 +88,11 @@ class Dictionary {
  private:
   AVDictionary* dict_ = nullptr;
 };
+
+// A frame whose planes live on a hardware device (hw_frames_ctx set).
+inline bool isHardwareFrame(const AVFrame* frame) noexcept {
+  return frame && frame->hw_frames_ctx != nullptr;
+}
 
 // Allocators that throw instead of returning nullptr.
 UniqueAVFrame makeFrame();

@@ -14,6 +14,51 @@ UniqueAVBufferRef openDevice(AVHWDeviceType type) {
   return UniqueAVBufferRef(raw);
 }
 
+AVHWDeviceType deviceType(const AVBufferRef* device) noexcept {
+  return device ? reinterpret_cast<const AVHWDeviceContext*>(device->data)->type
+                : AV_HWDEVICE_TYPE_NONE;
+}
+
+AVHWDeviceType frameDeviceType(const AVFrame* frame) noexcept {
+  if (!isHardwareFrame(frame)) return AV_HWDEVICE_TYPE_NONE;
+  return deviceType(reinterpret_cast<const AVHWFramesContext*>(frame->hw_frames_ctx->data)->device_ref);
+}
+
+AVPixelFormat frameSoftwareFormat(const AVFrame* frame) noexcept {
+  if (!isHardwareFrame(frame)) return static_cast<AVPixelFormat>(frame ? frame->format : -1);
+  return reinterpret_cast<const AVHWFramesContext*>(frame->hw_frames_ctx->data)->sw_format;
+}
+
+UniqueAVFrame toSystemMemory(const AVFrame* frame) {
+  UniqueAVFrame out = makeFrame();
+  int ret = av_hwframe_map(out.get(), frame, AV_HWFRAME_MAP_READ);
+  if (ret < 0) {
+    av_frame_unref(out.get());
+    ret = av_hwframe_transfer_data(out.get(), frame, 0);
+  }
+  if (ret < 0) return nullptr;
+  av_frame_copy_props(out.get(), frame);
+  return out;
+}
+
+UniqueAVBufferRef openRequestedDevice(const std::string& hwaccel) {
+  const HwRequest req = parseHwaccel(hwaccel);
+  if (req.none) return nullptr;
+  if (!req.automatic) {
+    UniqueAVBufferRef device = openDevice(req.type);
+    if (!device) {
+      throw Error(ErrorKind::HardwareUnavailable, "open hardware device", "",
+                  std::string("no usable '") + av_hwdevice_get_type_name(req.type) +
+                      "' device on this machine");
+    }
+    return device;
+  }
+  for (AVHWDeviceType type : autoDeviceOrder()) {
+    if (UniqueAVBufferRef device = openDevice(type)) return device;
+  }
+  return nullptr;
+}
+
 bool isHardwareEncoder(const AVCodec* codec) {
   if (!codec || !av_codec_is_encoder(codec) || codec->type != AVMEDIA_TYPE_VIDEO) return false;
   if (codec->capabilities & AV_CODEC_CAP_HARDWARE) return true;

@@ -38,4 +38,21 @@ UniqueAVBufferRef openDevice(AVHWDeviceType type);
 
 bool isHardwareEncoder(const AVCodec* codec);
 
+// The device type of a device context or of a hardware frame (AV_HWDEVICE_TYPE_NONE for
+// nullptr / a software frame).
+AVHWDeviceType deviceType(const AVBufferRef* device) noexcept;
+AVHWDeviceType frameDeviceType(const AVFrame* frame) noexcept;
+// The software format a hardware frame's pixels have (its frames context's sw_format).
+AVPixelFormat frameSoftwareFormat(const AVFrame* frame) noexcept;
+
+// A system-memory copy of a hardware frame (mapped for reading where the backend allows,
+// copied otherwise), with the frame's properties; nullptr when neither works.
+UniqueAVFrame toSystemMemory(const AVFrame* frame);
+
+// One device for a whole job (a render): parses `hwaccel` like parseHwaccel and opens
+// the first device that works ("auto": autoDeviceOrder()). nullptr for "none" or when no
+// automatic device opens; an explicitly named type that will not open throws
+// HardwareUnavailable.
+UniqueAVBufferRef openRequestedDevice(const std::string& hwaccel);
+
 }  // namespace autocut

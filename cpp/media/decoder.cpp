@@ -78,7 +78,19 @@ void VideoDecoder::openCodec(bool allowHardware) {
   hwPixFmt_ = AV_PIX_FMT_NONE;
   hwActive_ = false;
   const HwRequest req = parseHwaccel(options_.hwaccel);
-  if (allowHardware && !req.none) {
+  if (allowHardware && options_.device) {
+    const AVHWDeviceType type = deviceType(options_.device);
+    for (int i = 0;; ++i) {
+      const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i);
+      if (!cfg) break;
+      if ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && cfg->device_type == type) {
+        hwPixFmt_ = cfg->pix_fmt;
+        hwDevice_.reset(av_buffer_ref(options_.device));
+        if (!hwDevice_) throw std::bad_alloc();
+        break;
+      }
+    }
+  } else if (allowHardware && !req.none) {
     const std::vector<AVHWDeviceType> types =
         req.automatic ? autoDeviceOrder() : std::vector<AVHWDeviceType>{req.type};
     for (AVHWDeviceType type : types) {
@@ -117,6 +129,8 @@ void VideoDecoder::openCodec(bool allowHardware) {
       if (!ctx->hw_device_ctx) throw std::bad_alloc();
       ctx->get_format = &VideoDecoder::getFormat;
       ctx->thread_count = 1;
+      // Frames handed out on the device stay out of the decoder's pool meanwhile.
+      if (options_.keepHardwareFrames) ctx->extra_hw_frames = 4;
     } else {
       ctx->thread_count = std::max(0, options_.threads);
       ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
@@ -199,21 +213,17 @@ void VideoDecoder::maybeCheckInterrupt() {
 void VideoDecoder::emit(AVFrame* decoded) {
   UniqueAVFrame out = makeFrame();
   if (hwPixFmt_ != AV_PIX_FMT_NONE && decoded->format == hwPixFmt_) {
-    // Map the device frame for reading where the backend allows; copy otherwise.
-    int ret = av_hwframe_map(out.get(), decoded, AV_HWFRAME_MAP_READ);
-    if (ret < 0) {
-      av_frame_unref(out.get());
-      ret = av_hwframe_transfer_data(out.get(), decoded, 0);
-    }
-    if (ret < 0) {
+    if (options_.keepHardwareFrames) {
+      av_frame_move_ref(out.get(), decoded);
+    } else {
+      out = toSystemMemory(decoded);
       av_frame_unref(decoded);
-      fallBackToSoftware("hardware frame transfer failed");
-      return;
+      if (!out) {
+        fallBackToSoftware("hardware frame transfer failed");
+        return;
+      }
     }
-    av_frame_copy_props(out.get(), decoded);
-    av_frame_unref(decoded);
-    hwaccelUsed_ = av_hwdevice_get_type_name(
-        reinterpret_cast<AVHWDeviceContext*>(hwDevice_->data)->type);
+    hwaccelUsed_ = av_hwdevice_get_type_name(deviceType(hwDevice_.get()));
   } else {
     av_frame_move_ref(out.get(), decoded);
   }

@@ -1,7 +1,7 @@
 // VideoDecoder: streaming decode of one video stream with bounded memory.
 //
 // Frames come out in presentation order as refcounted software AVFrames (hardware
-// frames are mapped or transferred first). Memory is bounded by decoder threads x frame
+// frames are mapped or transferred first, unless the caller keeps them on the device). Memory is bounded by decoder threads x frame
 // size, never by clip length. One decoder is used by one thread at a time; separate
 // decoders in separate threads run in parallel.
 #pragma once
@@ -25,13 +25,22 @@ struct DecoderOptions {
   std::string hwaccel = "auto";  // "auto" | "none" | a device type ("cuda", "vaapi", ...)
   int threads = 0;               // 0: all cores; frame + slice threading
   SkipMode skip = SkipMode::None;
+  // A hardware device to decode on instead of opening one (not owned; must outlive the
+  // decoder). Used alone: when the codec cannot decode on it, software decoding.
+  AVBufferRef* device = nullptr;
+  // Hand out hardware frames as they are (DecodedFrame::frame is then a device frame,
+  // see isHardwareFrame) instead of copying them to system memory: for consumers that
+  // keep frames on the device (the renderer).
+  bool keepHardwareFrames = false;
   // Called about every 100 ms of work inside long calls; may throw to abort (the
   // Python layer throws on Ctrl-C). Must be cheap when nothing is pending.
   std::function<void()> interruptCheck;
 };
 
 struct DecodedFrame {
-  std::shared_ptr<AVFrame> frame;  // software frame; shared so views can outlive the decoder
+  // A software frame (a device frame only with keepHardwareFrames); shared so views
+  // can outlive the decoder.
+  std::shared_ptr<AVFrame> frame;
   double pts = 0.0;                // seconds from the stream's start (real timestamps)
   int64_t ptsTs = 0;               // the same in stream time base ticks (absolute)
   int64_t index = 0;               // frame number in presentation order
