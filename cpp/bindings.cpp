@@ -772,7 +772,8 @@ std::string renderResultRepr(const RenderResult& r) {
   auto num = [](double v) { return py::repr(py::float_(v)).cast<std::string>(); };
   return "RenderResult(output=" + py::repr(py::str(r.output)).cast<std::string>() +
          ", encoder_used='" + r.encoderUsed + "', hwaccel_used='" + r.hwaccelUsed +
-         "', frames=" + std::to_string(r.frames) + ", duration=" + num(r.duration) +
+         "', frames=" + std::to_string(r.frames) +
+         ", device_frames=" + std::to_string(r.deviceFrames) + ", duration=" + num(r.duration) +
          ", elapsed_s=" + num(std::round(r.elapsed * 1000.0) / 1000.0) + ")";
 }
 
@@ -1045,6 +1046,10 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("hwaccel_used", &RenderResult::hwaccelUsed,
                     "'none' or the hardware device type that decoded any segment.")
       .def_readonly("frames", &RenderResult::frames)
+      .def_readonly("device_frames", &RenderResult::deviceFrames,
+                    "Output frames decoded and scaled on the hardware device, never copied "
+                    "to system memory in full (encoded there too when encoder_used is a "
+                    "hardware encoder of that device).")
       .def_readonly("duration", &RenderResult::duration, "frames / fps, seconds.")
       .def_readonly("elapsed_s", &RenderResult::elapsed, "Wall-clock seconds.")
       .def_readonly("output", &RenderResult::output)

@@ -178,7 +178,18 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
   };
   AVPixelFormat pixFmt = AV_PIX_FMT_NONE, swFormat = AV_PIX_FMT_YUV420P;
   UniqueAVBufferRef frames;
-  if (takes(AV_PIX_FMT_YUV420P)) {
+  // A hardware encoder on the device the frames come from takes them as device frames.
+  const AVHWDeviceType sourceDevice = deviceType(request.device);
+  bool onSourceDevice = false;
+  if (sourceDevice != AV_HWDEVICE_TYPE_NONE && isHardwareEncoder(codec)) {
+    for (int i = 0; const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i); ++i) {
+      onSourceDevice = onSourceDevice || ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_FRAMES_CTX) &&
+                                          cfg->device_type == sourceDevice);
+    }
+  }
+  if (onSourceDevice) {
+    // chosen below, from the hardware configurations
+  } else if (takes(AV_PIX_FMT_YUV420P)) {
     pixFmt = swFormat = AV_PIX_FMT_YUV420P;
   } else if (takes(AV_PIX_FMT_NV12)) {
     pixFmt = swFormat = AV_PIX_FMT_NV12;
@@ -196,7 +207,10 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
       const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i);
       if (!cfg) break;
       if (!(cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_FRAMES_CTX)) continue;
-      UniqueAVBufferRef device = openDevice(cfg->device_type);
+      if (onSourceDevice && cfg->device_type != sourceDevice) continue;
+      UniqueAVBufferRef device = cfg->device_type == sourceDevice
+                                     ? UniqueAVBufferRef(av_buffer_ref(request.device))
+                                     : openDevice(cfg->device_type);
       if (!device) {
         failures_.push_back(name + ": no usable " + av_hwdevice_get_type_name(cfg->device_type) +
                             " device");
@@ -296,6 +310,9 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
       name_ = name;
       swFormat_ = swFormat;
       hwFrames_ = std::move(frames);
+      deviceFrames_ = hwFrames_ ? deviceType(reinterpret_cast<AVHWFramesContext*>(
+                                                 hwFrames_->data)->device_ref)
+                                : AV_HWDEVICE_TYPE_NONE;
       return true;
     }
     failures_.push_back(name + ": " + avErrorText(ret));
@@ -304,6 +321,15 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
 }
 
 void VideoEncoder::encode(const AVFrame* canvas, const std::function<void(AVPacket*)>& onPacket) {
+  if (isHardwareFrame(canvas)) {
+    if (frameDeviceType(canvas) != deviceFrames_ || deviceFrames_ == AV_HWDEVICE_TYPE_NONE) {
+      throw Error(ErrorKind::Encode, "encode video", name_,
+                  "a device frame reached an encoder that does not take that device's frames");
+    }
+    check(avcodec_send_frame(ctx_.get(), canvas), ErrorKind::Encode, "encode video", name_);
+    receive(onPacket);
+    return;
+  }
   const AVFrame* frame = canvas;
   if (swFormat_ != AV_PIX_FMT_YUV420P) {
     if (!convert_) {

@@ -1,6 +1,7 @@
 // VideoEncoder: picks and opens the renderer's video encoder, hardware first where asked,
 // software (libx264 / libx265) when a hardware encoder will not open, and feeds it canvas
-// frames (YUV420P, converted or uploaded to what the encoder takes).
+// frames (YUV420P, converted or uploaded to what the encoder takes; or device frames as
+// they are, when the encoder runs on the device they come from).
 //
 // Encoder choice
 //   encoder="auto": macOS: <codec>_videotoolbox; elsewhere <codec>_nvenc, <codec>_vaapi,
@@ -40,6 +41,10 @@ struct EncoderRequest {
   Quality quality = Quality::High;
   int64_t bitrate = 0;  // bits/s; > 0 overrides quality
   int threads = 0;      // encoder threads; 0 = automatic
+  // The device frames may come from (not owned; outlives the encoder). A hardware
+  // encoder of that device type is then opened to take device frames as they are
+  // (encode() of a device frame), and canvas frames are uploaded to it.
+  AVBufferRef* device = nullptr;
 };
 
 struct VideoFormat {
@@ -67,8 +72,13 @@ class VideoEncoder {
   // Why each encoder tried before the one used did not open ("h264_nvenc: ...").
   const std::vector<std::string>& failures() const noexcept { return failures_; }
 
-  // Encodes one YUV420P canvas frame whose pts counts frames; hands each packet that
-  // comes out (in the codec's time base, 1/fps) to onPacket, which takes its reference.
+  // The device type whose frames encode() takes as they are (NV12 device frames of the
+  // canvas size), or AV_HWDEVICE_TYPE_NONE.
+  AVHWDeviceType deviceFrames() const noexcept { return deviceFrames_; }
+
+  // Encodes one canvas frame whose pts counts frames: a YUV420P software frame, or a
+  // device frame of deviceFrames()'s type. Hands each packet that comes out (in the
+  // codec's time base, 1/fps) to onPacket, which takes its reference.
   void encode(const AVFrame* canvas, const std::function<void(AVPacket*)>& onPacket);
   // Drains the encoder at the end of the stream.
   void flush(const std::function<void(AVPacket*)>& onPacket);
@@ -82,6 +92,7 @@ class VideoEncoder {
   UniqueAVCodecContext ctx_;
   AVPixelFormat swFormat_ = AV_PIX_FMT_YUV420P;  // what the canvas is converted to
   UniqueAVBufferRef hwFrames_;                   // device frames, for encoders that need them
+  AVHWDeviceType deviceFrames_ = AV_HWDEVICE_TYPE_NONE;
   UniqueSwsContext convert_;
   UniqueAVFrame converted_, uploaded_;
   UniqueAVPacket packet_;

@@ -13,8 +13,10 @@
 #include <sstream>
 #include <system_error>
 
+#include "hw/device.h"
 #include "media/decoder.h"
 #include "render/canvas.h"
+#include "render/device_scale.h"
 #include "render/music.h"
 #include "render/output.h"
 
@@ -182,6 +184,62 @@ class SegmentSource {
   std::shared_ptr<InterruptRelay> relay_;
 };
 
+// ---- Device path ---------------------------------------------------------------------
+
+// Draws device frames that qualify (see render/device_scale.h) by scaling them on their
+// device; remembers whether the current canvas is that device frame (frame()) or the
+// CPU canvas.
+class DeviceCanvas {
+ public:
+  DeviceCanvas(const RenderTimeline& timeline, const VideoEncoder& encoder)
+      : width_(timeline.width), height_(timeline.height), fit_(timeline.fit), encoder_(encoder) {}
+
+  // True when `src` was drawn on the device: into frame() when the encoder takes device
+  // frames, else downloaded into `canvas`. False: the caller composites on the CPU.
+  bool draw(const AVFrame* src, int rotation, AVFrame* canvas) {
+    drawn_ = false;
+    scaled_.reset();
+    if (!isHardwareFrame(src) || broken_) return false;
+    if (!whyNotOnDevice(deviceDrawQuery(src, rotation), width_, height_, fit_).empty()) return false;
+    const bool encodeOnDevice = encoder_.deviceFrames() == frameDeviceType(src);
+    const AVPixelFormat format = encodeOnDevice ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
+    try {
+      if (!scaler_ || !scaler_->matches(src) || scaler_->format() != format) {
+        scaler_.reset();
+        scaler_ = std::make_unique<DeviceScaler>(src, width_, height_, format);
+      }
+      scaled_ = scaler_->scale(src);
+      if (!encodeOnDevice) {
+        // Straight into the canvas's planes: both are YUV420P of the canvas size.
+        check(av_hwframe_transfer_data(canvas, scaled_.get(), 0), ErrorKind::Encode,
+              "copy canvas from device", "");
+        scaled_.reset();
+      }
+    } catch (const Error&) {
+      // This FFmpeg's filter would not take these frames: the CPU path from here on.
+      broken_ = true;
+      scaler_.reset();
+      scaled_.reset();
+      return false;
+    }
+    drawn_ = true;
+    return true;
+  }
+  // Whether the current canvas was drawn on the device.
+  bool drawn() const noexcept { return drawn_; }
+  // The current canvas as a device frame for the encoder; nullptr when it is the CPU one.
+  AVFrame* frame() const noexcept { return scaled_.get(); }
+
+ private:
+  int width_, height_;
+  FitMode fit_;
+  const VideoEncoder& encoder_;
+  std::unique_ptr<DeviceScaler> scaler_;
+  UniqueAVFrame scaled_;
+  bool drawn_ = false;
+  bool broken_ = false;
+};
+
 }  // namespace
 
 // ---- render ------------------------------------------------------------------------
@@ -207,11 +265,16 @@ RenderResult render(const RenderTimeline& timeline, const std::string& output,
     throw Error(ErrorKind::NoAudioStream, "open music", timeline.audio, "no audio stream");
   }
 
+  // One hardware device for every decoder and the encoder, so frames can stay on it.
+  // Declared before everything that uses it.
+  const UniqueAVBufferRef device = openRequestedDevice(options.hwaccel);
+
   // Declared first so it is destroyed last: the temporary goes after every writer is closed.
   OutputFile file(output);
   Muxer mux(file.temp(), output, format);
   EncoderRequest request = options.encoder;
   request.threads = options.threads;
+  request.device = device.get();
   VideoEncoder video(request, VideoFormat{timeline.width, timeline.height, rate, mux.globalHeader()});
   std::unique_ptr<MusicTrack> music;
   if (!timeline.audio.empty()) {
@@ -234,8 +297,11 @@ RenderResult render(const RenderTimeline& timeline, const std::string& output,
   canvas->sample_aspect_ratio = AVRational{1, 1};
 
   DecoderOptions decoderOptions;
-  decoderOptions.hwaccel = options.hwaccel;
+  decoderOptions.hwaccel = device ? options.hwaccel : "none";
   decoderOptions.threads = options.threads;
+  decoderOptions.device = device.get();
+  decoderOptions.keepHardwareFrames = device != nullptr;
+  DeviceCanvas onDevice(timeline, video);
   SegmentSource segments(timeline.segments, decoderOptions, options.interruptCheck, options.prefetch);
 
   const AVRational videoTimeBase = video.context()->time_base;
@@ -262,6 +328,7 @@ RenderResult render(const RenderTimeline& timeline, const std::string& output,
   tick(true);
 
   std::string hwaccelUsed = "none";
+  int64_t deviceFrames = 0;
   for (size_t i = 0; i < timeline.segments.size(); ++i) {
     const RenderSegment& segment = timeline.segments[i];
     std::unique_ptr<SegmentCursor> cursor = segments.open(i);
@@ -270,11 +337,25 @@ RenderResult render(const RenderTimeline& timeline, const std::string& output,
       const DecodedFrame& frame = cursor->at(segment.start + static_cast<double>(k) / fps);
       if (cursor->serial() != shown) {  // a repeated source frame reuses the canvas as is
         check(av_frame_make_writable(canvas.get()), ErrorKind::Encode, "allocate canvas frame", output);
-        compositor.draw(frame.frame.get(), cursor->rotation(), canvas.get());
+        const AVFrame* src = frame.frame.get();
+        if (!onDevice.draw(src, cursor->rotation(), canvas.get())) {
+          UniqueAVFrame downloaded;
+          if (isHardwareFrame(src)) {
+            downloaded = toSystemMemory(src);
+            if (!downloaded) {
+              throw Error(ErrorKind::Decode, "copy frame from device", segment.path,
+                          describeSegment(i, segment) + ": the device frame could not be read");
+            }
+            src = downloaded.get();
+          }
+          compositor.draw(src, cursor->rotation(), canvas.get());
+        }
         shown = cursor->serial();
       }
-      canvas->pts = done;
-      video.encode(canvas.get(), writeVideo);
+      AVFrame* out = onDevice.frame() ? onDevice.frame() : canvas.get();
+      out->pts = done;
+      video.encode(out, writeVideo);
+      if (onDevice.drawn()) ++deviceFrames;
       ++done;
       writeAudio(static_cast<double>(done) / fps);
       tick(false);
@@ -291,6 +372,7 @@ RenderResult render(const RenderTimeline& timeline, const std::string& output,
   result.encoderUsed = video.name();
   result.hwaccelUsed = hwaccelUsed;
   result.frames = total;
+  result.deviceFrames = deviceFrames;
   result.duration = duration;
   result.elapsed = std::chrono::duration<double>(Clock::now() - began).count();
   result.output = output;

@@ -8,6 +8,11 @@
 // of a segment shows the source frame displayed at start + k / fps (the last frame with
 // pts <= that time), so VFR, 60 -> 30 and 24 -> 30 fps sources are retimed exactly. The
 // decoder seeks to the keyframe before `start` and steps forward from there.
+// Device path: with a hardware device (hwaccel), decoders hand out device frames; a
+// segment whose canvas is its picture scaled, nothing else, is scaled on the device and
+// either handed to a hardware encoder of that device as is, or downloaded at canvas
+// size for a software encoder. Other segments' frames are downloaded and composited on
+// the CPU.
 // Output: mp4/m4v/mov (with +faststart) or mkv by the output's extension; written to a
 // temporary file beside it and renamed into place at the end. On any error or interruption
 // the temporary is removed and nothing is left at the destination.
@@ -69,6 +74,10 @@ struct RenderResult {
   std::string encoderUsed;  // e.g. "libx264", "h264_nvenc"
   std::string hwaccelUsed;  // "none" or the device type that decoded any segment
   int64_t frames = 0;
+  // Output frames made on the hardware device: decoded and scaled there (and encoded
+  // there too when encoderUsed is a hardware encoder of the same device), never copied
+  // to system memory in full. See render/device_scale.h for which segments qualify.
+  int64_t deviceFrames = 0;
   double duration = 0.0;  // frames / fps, seconds
   double elapsed = 0.0;   // wall-clock seconds
   std::string output;

@@ -279,6 +279,11 @@ class RenderResult:
     @property
     def frames(self) -> int: ...
     @property
+    def device_frames(self) -> int:
+        """Output frames decoded and scaled on the hardware device, never copied to system
+        memory in full (encoded there too when encoder_used is a hardware encoder of that
+        device)."""
+    @property
     def duration(self) -> float:
         """frames / fps, seconds."""
     @property

@@ -38,8 +38,12 @@ def render(
     RenderResult.encoder_used says which ran. codec: "h264", "hevc" or "auto".
     quality: "high" | "medium" | "low", mapped to each encoder's own settings (CRF for
     x264/x265, cq/qp for NVENC/VAAPI/QSV, q:v or a bit rate for VideoToolbox; see
-    README); bitrate (bits/s) overrides it. hwaccel: decoding device ("auto", "none", or a
-    type). threads: 0 = automatic. progress(frames_done, frames_total) is called on this
+    README); bitrate (bits/s) overrides it. hwaccel: the device to decode on ("auto",
+    "none", or a type such as "cuda"); with one, a segment whose canvas is its picture
+    scaled and nothing else (upright, same aspect ratio, BT.709 8-bit) is scaled on the
+    device and, with a hardware encoder of that device, encoded there without ever
+    reaching system memory (RenderResult.device_frames counts those frames); other
+    segments are downloaded and composited on the CPU. threads: 0 = automatic. progress(frames_done, frames_total) is called on this
     thread about every 0.1 s; an exception from it aborts the render.
 
     The file is written beside `output` under a temporary name and renamed at the end;

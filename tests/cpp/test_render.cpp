@@ -24,6 +24,7 @@
 #include "metrics/plane.h"
 #include "metrics/similarity.h"
 #include "render/compare.h"
+#include "render/device_scale.h"
 #include "render/encoder.h"
 #include "render/layout.h"
 #include "render/render.h"
@@ -234,6 +235,63 @@ TEST(Blur, BoxBlurKeepsFlatAndMeanAndSmoothsEdges) {
 
 // ---- Frame counts ------------------------------------------------------------------
 
+// ---- Device path -----------------------------------------------------------------
+
+TEST(DevicePath, OnlyAPictureScaledToTheWholeCanvasStaysOnTheDevice) {
+  DeviceDrawQuery q;
+  q.width = 1920;
+  q.height = 1080;
+  q.swFormat = AV_PIX_FMT_NV12;
+  q.colorspace = AVCOL_SPC_BT709;
+  EXPECT_EQ(whyNotOnDevice(q, 1280, 720, FitMode::Crop), "not a device frame");
+  // VideoToolbox has scale_vt from FFmpeg 6.1 only; before, its frames take the CPU path.
+  q.device = AV_HWDEVICE_TYPE_VIDEOTOOLBOX;
+  EXPECT_EQ(whyNotOnDevice(q, 1280, 720, FitMode::Crop).empty(),
+            deviceScaleFilter(AV_HWDEVICE_TYPE_VIDEOTOOLBOX) != nullptr);
+
+  q.device = AV_HWDEVICE_TYPE_CUDA;
+  if (!deviceScaleFilter(q.device)) {
+    EXPECT_NE(whyNotOnDevice(q, 1280, 720, FitMode::Crop).find("no scale filter"), std::string::npos);
+    GTEST_SKIP() << "this FFmpeg has no scale_cuda";
+  }
+  for (FitMode fit : {FitMode::Crop, FitMode::Pad, FitMode::Blur}) {
+    EXPECT_EQ(whyNotOnDevice(q, 1280, 720, fit), "") << fitName(fit);  // same aspect ratio
+    EXPECT_EQ(whyNotOnDevice(q, 3840, 2160, fit), "") << fitName(fit);  // upscaling too
+  }
+  DeviceDrawQuery yuv = q;
+  yuv.swFormat = AV_PIX_FMT_YUV420P;
+  EXPECT_EQ(whyNotOnDevice(yuv, 1280, 720, FitMode::Crop), "");
+  DeviceDrawQuery untagged = q;  // untagged HD counts as BT.709, untagged SD as BT.601
+  untagged.colorspace = AVCOL_SPC_UNSPECIFIED;
+  EXPECT_EQ(whyNotOnDevice(untagged, 1280, 720, FitMode::Crop), "");
+  untagged.width = 640;
+  untagged.height = 360;
+  EXPECT_EQ(whyNotOnDevice(untagged, 1280, 720, FitMode::Crop), "not BT.709");
+
+  auto reason = [&](DeviceDrawQuery changed, int w, int h, FitMode fit) {
+    return whyNotOnDevice(changed, w, h, fit);
+  };
+  DeviceDrawQuery c = q;
+  c.rotation = 90;
+  EXPECT_EQ(reason(c, 1280, 720, FitMode::Crop), "rotated source");
+  c = q;
+  c.swFormat = AV_PIX_FMT_P010LE;  // 10-bit: the CPU path dithers it to 8 bits
+  EXPECT_NE(reason(c, 1280, 720, FitMode::Crop).find("p010le"), std::string::npos);
+  c = q;
+  c.fullRange = true;
+  EXPECT_EQ(reason(c, 1280, 720, FitMode::Crop), "full-range source");
+  c = q;
+  c.colorspace = AVCOL_SPC_SMPTE170M;
+  EXPECT_EQ(reason(c, 1280, 720, FitMode::Crop), "not BT.709");
+  // Another aspect ratio needs a crop, bars or a blurred background: the CPU's work.
+  for (FitMode fit : {FitMode::Crop, FitMode::Pad, FitMode::Blur}) {
+    EXPECT_NE(reason(q, 1080, 1080, fit).find("not the whole picture"), std::string::npos);
+  }
+  c = q;
+  c.width = 1440;  // 4:3
+  EXPECT_NE(reason(c, 1280, 720, FitMode::Crop).find("not the whole picture"), std::string::npos);
+}
+
 TEST(Render, SegmentFrameCountRoundsHalfUp) {
   EXPECT_EQ(segmentFrames(0.5, 1.0, 30.0), 15);
   EXPECT_EQ(segmentFrames(0.0, 1.0 / 60.0, 30.0), 1);  // 0.5 frame -> 1
@@ -370,7 +428,10 @@ fs::path toneWav() {
 }
 
 std::vector<int> shownFrameNumbers(const fs::path& path) {
-  VideoDecoder dec(path.string(), DecoderOptions{"none", 1, SkipMode::None, {}});
+  DecoderOptions options;
+  options.hwaccel = "none";
+  options.threads = 1;
+  VideoDecoder dec(path.string(), options);
   std::vector<int> out;
   DecodedFrame f;
   while (dec.next(f)) {

@@ -357,6 +357,59 @@ def test_auto_encoder_and_bad_options(media, outdir):
     assert sorted(os.listdir(outdir)) == ["auto.mp4"]
 
 
+def hd_source(media) -> os.PathLike:
+    """A 2 s 640x360 BT.709 clip with detail everywhere (the device path's case: its
+    picture scaled to a 16:9 canvas is the whole canvas)."""
+    return media.make("hd_testsrc_709.mp4",
+                      ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=2",
+                       "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12",
+                       "-pix_fmt", "yuv420p", *BT709])
+
+
+def usable_devices() -> list[str]:
+    return [d for d in ("cuda", "vaapi", "qsv", "videotoolbox") if d in ac.hardware()["available"]]
+
+
+def test_without_a_device_every_frame_takes_the_cpu_path(media, outdir):
+    """hwaccel="auto" on a machine with no usable device decodes in software and reports
+    no device frames; naming a device that does not open is HardwareUnavailableError
+    before anything is written."""
+    src = hd_source(media)
+    t = ac.Timeline(canvas=(320, 180), fps=30).add(src, 0, 1)
+    res = ac.render(t, outdir / "auto.mp4", hwaccel="auto")
+    assert res.frames == 30
+    if not usable_devices():
+        assert res.hwaccel_used == "none" and res.device_frames == 0
+    for device in ("cuda", "vaapi"):
+        if device in ac.hardware()["available"] or device not in ac.hardware()["device_types"]:
+            continue
+        with pytest.raises(ac.HardwareUnavailableError):
+            ac.render(t, outdir / f"{device}.mp4", hwaccel=device)
+    assert sorted(os.listdir(outdir)) == ["auto.mp4"]
+
+
+@pytest.mark.parametrize("device", ["cuda", "vaapi", "qsv", "videotoolbox"])
+def test_device_path_matches_the_cpu_path(media, outdir, device):
+    """On a machine with that device (skipped elsewhere): a picture scaled to the whole
+    canvas is decoded and scaled on the device (every frame counted in device_frames)
+    and looks like the CPU path's output; a portrait segment in the same timeline needs
+    a crop, takes the CPU path, and its frames are not counted."""
+    if device not in usable_devices():
+        pytest.skip(f"no usable {device} device here")
+    src = hd_source(media)
+    t = ac.Timeline(canvas=(320, 180), fps=30).add(src, 0, 1)
+    cpu = ac.render(t, outdir / "cpu.mp4", hwaccel="none", encoder="libx264")
+    assert cpu.device_frames == 0
+    dev = ac.render(t, outdir / "dev.mp4", hwaccel=device)
+    assert dev.hwaccel_used == device
+    assert dev.frames == dev.device_frames == 30
+    report = ac.compare(outdir / "cpu.mp4", outdir / "dev.mp4")
+    assert report.frames == 30 and report.mean_psnr > 35, report.psnr
+    t.add(portrait_source(media), 0, 0.5)
+    mixed = ac.render(t, outdir / "mixed.mp4", hwaccel=device)
+    assert mixed.frames == 45 and mixed.device_frames == 30
+
+
 # ---- Timeline ------------------------------------------------------------------------
 
 
