@@ -6,10 +6,18 @@
 # bundled libraries. Safe to run again: the CMake build dir under build/wheel/ is reused
 # (incremental) and older autocut_native wheels in wheelhouse/ are replaced.
 #
-# Usage: scripts/build_wheel.sh [--ffmpeg-prefix DIR] [--plat TAG] [--out DIR] [--no-repair]
-#   --ffmpeg-prefix DIR  build against the FFmpeg installed under DIR (DIR/lib/pkgconfig),
-#                        e.g. the LGPL-only one from scripts/build_ffmpeg_lgpl.sh, instead
-#                        of the system's
+# Usage: scripts/build_wheel.sh [--lgpl [--ffmpeg-tarball FILE] [--jobs N] | --ffmpeg-prefix DIR]
+#                              [--plat TAG] [--out DIR] [--no-repair]
+#   --lgpl               build against the lean LGPL-only FFmpeg: the source comes from
+#                        scripts/fetch_ffmpeg_source.sh (apt-get source on Debian/Ubuntu),
+#                        scripts/build_ffmpeg_lgpl.sh builds it (with OpenH264 and dav1d)
+#                        into build/ffmpeg-lgpl/install once, and later runs reuse it. On
+#                        Debian/Ubuntu its build dependencies are apt-installed when missing
+#                        (nasm, libopenh264-dev, libdav1d-dev, libva-dev, libffmpeg-nvenc-dev)
+#   --ffmpeg-tarball F   with --lgpl: build FFmpeg from this source tarball
+#   --jobs N             with --lgpl: parallel jobs for FFmpeg's make (default: all cores)
+#   --ffmpeg-prefix DIR  build against the FFmpeg installed under DIR (DIR/lib/pkgconfig)
+#                        instead of the system's
 #   --plat TAG           auditwheel platform tag (default: the one `auditwheel show` reports)
 #   --out DIR            where the repaired wheel goes (default: wheelhouse)
 #   --no-repair          stop after `pip wheel` (the raw wheel, in build/wheel/dist)
@@ -25,9 +33,12 @@ ROOT=$(pwd)
 log() { printf '[build_wheel] %s\n' "$*"; }
 die() { printf '[build_wheel] error: %s\n' "$*" >&2; exit 1; }
 
-PREFIX="" PLAT="" OUT="wheelhouse" REPAIR=1
+PREFIX="" PLAT="" OUT="wheelhouse" REPAIR=1 LGPL=0 FFTARBALL="" JOBS=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --lgpl) LGPL=1; shift ;;
+    --ffmpeg-tarball) FFTARBALL=${2:?--ffmpeg-tarball needs a file}; shift 2 ;;
+    --jobs) JOBS=(--jobs "${2:?--jobs needs a number}"); shift 2 ;;
     --ffmpeg-prefix) PREFIX=${2:?--ffmpeg-prefix needs a directory}; shift 2 ;;
     --ffmpeg-prefix=*) PREFIX=${1#*=}; shift ;;
     --plat) PLAT=${2:?--plat needs a tag}; shift 2 ;;
@@ -35,11 +46,13 @@ while [ $# -gt 0 ]; do
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
     --out=*) OUT=${1#*=}; shift ;;
     --no-repair) REPAIR=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 
+[ "$LGPL" -eq 1 ] && [ -n "$PREFIX" ] && die "--lgpl and --ffmpeg-prefix exclude each other"
+[ "$LGPL" -eq 1 ] || [ -z "$FFTARBALL" ] || die "--ffmpeg-tarball needs --lgpl"
 OS=$(uname -s)
 if [ -n "${PYTHON:-}" ]; then PY=$PYTHON
 elif [ -x .venv/bin/python ]; then PY=$ROOT/.venv/bin/python
@@ -81,7 +94,26 @@ if [ "$REPAIR" -eq 1 ] && [ "${#repair_tools[@]}" -gt 0 ] \
   printf '%s' "${repair_tools[*]}" >"$TOOLS/.installed"
 fi
 
-# ---- FFmpeg: the system's, or the one under --ffmpeg-prefix ---------------------------
+# ---- FFmpeg: the system's, the lean LGPL one (--lgpl), or the one under --ffmpeg-prefix -
+if [ "$LGPL" -eq 1 ]; then
+  if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
+    missing=()
+    for p in nasm libopenh264-dev libdav1d-dev libva-dev libffmpeg-nvenc-dev xz-utils; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+      log "installing the LGPL FFmpeg's build dependencies: ${missing[*]}"
+      sudo=""
+      [ "$(id -u)" -eq 0 ] || sudo="sudo"
+      $sudo apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+  fi
+  tarball=$(bash scripts/fetch_ffmpeg_source.sh ${FFTARBALL:+--tarball "$FFTARBALL"})
+  PREFIX=$ROOT/build/ffmpeg-lgpl/install
+  bash scripts/build_ffmpeg_lgpl.sh "$tarball" "$PREFIX" --with-openh264 --with-dav1d \
+    "${JOBS[@]+"${JOBS[@]}"}"
+fi
 variant=system
 if [ -n "$PREFIX" ]; then
   PREFIX=$(cd "$PREFIX" && pwd) || die "--ffmpeg-prefix: no directory '$PREFIX'"

@@ -44,10 +44,13 @@ bash scripts/asan_python.sh
 echo "== Python tests"
 python -m pytest -q -p no:cacheprovider "$@"
 
-# Last, and separately (slow: it builds the wheel): scripts/build_wheel.sh makes the
-# repaired wheel (auditwheel; build dir build/wheel/ is reused), which is installed into a
-# fresh venv and smoke-tested with the system FFmpeg libraries hidden (Linux, root and
-# unshare only; skipped otherwise). See tests/python/test_wheel.py.
+# Last, and separately (slow: it builds FFmpeg and the wheel): `scripts/build_wheel.sh
+# --lgpl` fetches FFmpeg's source (apt-get source), builds the lean LGPL-only FFmpeg into
+# build/ffmpeg-lgpl/ (about 2.5 minutes on 2 cores, once; later runs reuse it) and the
+# repaired wheel against it (auditwheel; build dir build/wheel/ is reused). The wheel is
+# installed into a fresh venv and smoke-tested with the system FFmpeg libraries hidden
+# (Linux, root and unshare only; skipped otherwise), and checked to bundle no GPL library
+# and to stay small. See tests/python/test_wheel.py.
 echo "== Wheel (install into a fresh venv, run without system FFmpeg)"
 AUTOCUT_TEST_WHEEL=1 python -m pytest -q tests/python/test_wheel.py -p no:cacheprovider
 
