@@ -1,6 +1,7 @@
 #include "media/convert.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace autocut {
 
@@ -89,6 +90,54 @@ Image FrameConverter::planesOf(const std::shared_ptr<AVFrame>& frame, bool lumaO
       img.planes.push_back(planeView(f, 2, cw, ch, 1, bytes));
     }
   }
+  return img;
+}
+
+Image FrameConverter::planarCopy(const AVFrame* src) {
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(src->format));
+  const int depth = desc->comp[0].depth;
+  const int cw = AV_CEIL_RSHIFT(src->width, desc->log2_chroma_w);
+  const int ch = AV_CEIL_RSHIFT(src->height, desc->log2_chroma_h);
+  const char* sub = desc->log2_chroma_w == 0 ? "444" : desc->log2_chroma_h == 0 ? "422" : "420";
+  const std::string name = std::string("yuv") + sub + "p" + (depth > 8 ? std::to_string(depth) + "le" : "");
+  const AVPixelFormat planar = av_get_pix_fmt(name.c_str());
+  if (planar == AV_PIX_FMT_NONE) {
+    throw Error(ErrorKind::InvalidArgument, "convert", "",
+                std::string("no planar layout for pixel format ") + desc->name);
+  }
+  UniqueAVFrame out = makeFrame();
+  out->format = planar;
+  out->width = src->width;
+  out->height = src->height;
+  check(av_frame_get_buffer(out.get(), 0), ErrorKind::Decode, "allocate frame", "");
+  const int bytes = depth > 8 ? 2 : 1;
+  // Sample c (0 = Y, 1 = U, 2 = V) of row y, column x, moved to the low bits.
+  auto copyComponent = [&](int c, int w, int h) {
+    const AVComponentDescriptor& d = desc->comp[c];
+    for (int y = 0; y < h; ++y) {
+      const uint8_t* in = src->data[d.plane] + y * src->linesize[d.plane] + d.offset;
+      uint8_t* o = out->data[c] + y * out->linesize[c];
+      for (int x = 0; x < w; ++x, in += d.step) {
+        if (bytes == 1) {
+          o[x] = static_cast<uint8_t>(*in >> d.shift);
+        } else {
+          uint16_t v;
+          std::memcpy(&v, in, 2);
+          v = static_cast<uint16_t>(v >> d.shift);
+          std::memcpy(o + 2 * x, &v, 2);
+        }
+      }
+    }
+  };
+  copyComponent(0, src->width, src->height);
+  copyComponent(1, cw, ch);
+  copyComponent(2, cw, ch);
+  av_frame_copy_props(out.get(), src);
+  Image img;
+  img.planes.push_back(planeView(out.get(), 0, src->width, src->height, 1, bytes));
+  img.planes.push_back(planeView(out.get(), 1, cw, ch, 1, bytes));
+  img.planes.push_back(planeView(out.get(), 2, cw, ch, 1, bytes));
+  img.owner = shareFrame(std::move(out));
   return img;
 }
 
@@ -214,7 +263,12 @@ Image FrameConverter::convert(const DecodedFrame& frame) {
       img = shift ? shiftedLuma(f, shift, depth, false) : planesOf(frame.frame, true);
       break;
     case OutputFormat::Yuv:
-      img = planesOf(frame.frame, false);
+      // Hardware decoders hand out NV12 / P010 (interleaved chroma, samples in the high
+      // bits): those become the planar layout a software decoder gives, so "yuv" is
+      // always Y, U, V with samples in the low bits whatever decoded the frame.
+      img = desc && desc->nb_components >= 3 && (shift || desc->comp[1].plane == desc->comp[2].plane)
+                ? planarCopy(f)
+                : planesOf(frame.frame, false);
       break;
     case OutputFormat::Gray8:
       if (width_ || !planarYuv) {

@@ -26,7 +26,7 @@ struct ImageView {
 
 struct Image {
   std::shared_ptr<AVFrame> owner;  // keeps every plane alive
-  std::vector<ImageView> planes;   // one for luma/gray/rgb; Y, U, V (or Y, UV) for yuv
+  std::vector<ImageView> planes;   // one for luma/gray/rgb; Y, U, V for yuv
   int width = 0, height = 0;       // of the first plane, after rotation and scaling
 };
 
@@ -52,6 +52,9 @@ class FrameConverter {
   Image planesOf(const std::shared_ptr<AVFrame>& frame, bool lumaOnly);
   Image scaled(const AVFrame* src, AVPixelFormat dstFormat, bool lumaOnly);
   Image shiftedLuma(const AVFrame* src, int shift, int depth, bool toEightBit);
+  // Y, U, V planes of a semi-planar (NV12, P010) or high-bit-aligned frame, copied into
+  // the planar format of the same depth with samples in the low bits.
+  Image planarCopy(const AVFrame* src);
 
   OutputFormat format_;
   int width_, height_, rotation_;

@@ -1,10 +1,13 @@
 #include "render/output.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <random>
-#include <sstream>
 
 namespace autocut {
 
@@ -25,10 +28,17 @@ OutputFile::OutputFile(const std::string& target) : target_(target) {
   if (fs::is_directory(path, ec)) {
     throw Error(ErrorKind::Output, "open output", target, "is a directory", AVERROR(EISDIR));
   }
-  std::random_device rd;
-  std::ostringstream name;
-  name << "." << path.filename().string() << "." << std::hex << rd() << ".part";
-  temp_ = (path.parent_path() / name.str()).string();
+  // A name no other writer picks: this process, a per-process counter and the clock.
+  static std::atomic<uint64_t> counter{0};
+  const uint64_t tag = static_cast<uint64_t>(getpid()) * 0x9E3779B97F4A7C15ull ^
+                       static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                       (counter.fetch_add(1) << 48);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(tag));
+  std::string name = path.filename().string();
+  name.insert(0, 1, '.');
+  name.append(1, '.').append(hex).append(".part");
+  temp_ = (path.parent_path() / name).string();
 }
 
 OutputFile::~OutputFile() {

@@ -10,7 +10,7 @@
 #include <limits>
 #include <memory>
 #include <random>
-#include <sstream>
+#include <cstdio>
 #include <system_error>
 
 #include "hw/device.h"
@@ -29,9 +29,9 @@ int64_t segmentFrames(double start, double end, double fps) noexcept {
 namespace {
 
 std::string describeSegment(size_t index, const RenderSegment& s) {
-  std::ostringstream out;
-  out << "segment " << index << " ('" << s.path << "', " << s.start << "-" << s.end << " s)";
-  return out.str();
+  char times[64];
+  std::snprintf(times, sizeof times, "%g-%g s", s.start, s.end);
+  return "segment " + std::to_string(index) + " ('" + s.path + "', " + times + ")";
 }
 
 void invalid(const std::string& detail) {

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "ffmpeg/ffmpeg.h"
 #include "hw/device.h"
+#include "media/convert.h"
 #include "media/probe.h"
 
 using namespace autocut;
@@ -197,4 +199,72 @@ TEST(Hardware, ReportAndParse) {
   EXPECT_TRUE(parseHwaccel("none").none);
   EXPECT_TRUE(parseHwaccel("auto").automatic || std::getenv("AUTOCUT_NATIVE_HWACCEL"));
   EXPECT_THROW(parseHwaccel("warpdrive"), Error);
+}
+
+TEST(Hardware, HelpersOnSoftwareFramesAndNoDevice) {
+  UniqueAVFrame f = makeFrame();
+  f->format = AV_PIX_FMT_YUV420P;
+  f->width = 8;
+  f->height = 4;
+  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+  EXPECT_FALSE(isHardwareFrame(f.get()));
+  EXPECT_EQ(frameDeviceType(f.get()), AV_HWDEVICE_TYPE_NONE);
+  EXPECT_EQ(frameSoftwareFormat(f.get()), AV_PIX_FMT_YUV420P);
+  EXPECT_EQ(deviceType(nullptr), AV_HWDEVICE_TYPE_NONE);
+  EXPECT_EQ(openRequestedDevice("none"), nullptr);
+  if (!std::getenv("AUTOCUT_NATIVE_HWACCEL")) EXPECT_THROW(openRequestedDevice("warpdrive"), Error);
+}
+
+// What hardware decoders hand out (NV12: interleaved chroma; P010: 10-bit samples in the
+// high bits) comes out of format "yuv" as the planar layout software decoders give.
+TEST(Convert, SemiPlanarFramesBecomePlanarYuv) {
+  for (const bool tenBit : {false, true}) {
+    UniqueAVFrame f = makeFrame();
+    f->format = tenBit ? AV_PIX_FMT_P010LE : AV_PIX_FMT_NV12;
+    f->width = 6;
+    f->height = 4;
+    ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+    auto put = [&](int plane, int x, int y, int value) {
+      if (tenBit) {
+        const auto v = static_cast<uint16_t>(value << 6);
+        std::memcpy(f->data[plane] + y * f->linesize[plane] + 2 * x, &v, 2);
+      } else {
+        f->data[plane][y * f->linesize[plane] + x] = static_cast<uint8_t>(value);
+      }
+    };
+    for (int y = 0; y < 4; ++y) {
+      for (int x = 0; x < 6; ++x) put(0, x, y, 10 * y + x);
+    }
+    for (int y = 0; y < 2; ++y) {
+      for (int x = 0; x < 3; ++x) {
+        put(1, 2 * x, y, 100 + 10 * y + x);      // U
+        put(1, 2 * x + 1, y, 200 + 10 * y + x);  // V
+      }
+    }
+    DecodedFrame d;
+    d.frame = shareFrame(std::move(f));
+    FrameConverter conv(OutputFormat::Yuv, 0, 0, 0);
+    const Image img = conv.convert(d);
+    ASSERT_EQ(img.planes.size(), 3u);
+    auto at = [&](int p, int x, int y) {
+      const ImageView& v = img.planes[static_cast<size_t>(p)];
+      const uint8_t* s = v.data + y * v.rowStride + x * v.colStride;
+      if (v.bytesPerSample == 1) return static_cast<int>(*s);
+      uint16_t u;
+      std::memcpy(&u, s, 2);
+      return static_cast<int>(u);
+    };
+    EXPECT_EQ(img.planes[0].bytesPerSample, tenBit ? 2 : 1);
+    EXPECT_EQ(img.planes[1].width, 3);
+    EXPECT_EQ(img.planes[1].height, 2);
+    for (int y = 0; y < 4; ++y) {
+      for (int x = 0; x < 6; ++x) EXPECT_EQ(at(0, x, y), 10 * y + x);
+    }
+    for (int y = 0; y < 2; ++y) {
+      for (int x = 0; x < 3; ++x) {
+        EXPECT_EQ(at(1, x, y), 100 + 10 * y + x);
+        EXPECT_EQ(at(2, x, y), 200 + 10 * y + x);
+      }
+    }
+  }
 }
