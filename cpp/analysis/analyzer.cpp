@@ -78,14 +78,18 @@ class FrameAnalyzer {
     if (havePrev_) {
       const GrayView prev = images_[1 - curSlot_].view();
       const double dt = std::max(t - prevTime_, 1e-3);
-      const Translation tr = translation_.estimate(prev, view);
+      // The previous frame was this estimator's last `cur`: its pyramid is reused.
+      const Translation tr = prevEstimated_ ? translation_.estimateNext(prev, view)
+                                            : translation_.estimate(prev, view);
       const double mc = motionCompensatedMad(prev, view, tr);
       out_.motion.push_back(static_cast<float>(meanAbsDiff(prev, view) / dt));
       out_.motionX.push_back(static_cast<float>(tr.dx / dt));
       out_.motionY.push_back(static_cast<float>(tr.dy / dt));
       out_.sceneScore.push_back(
           static_cast<float>(autocut::sceneScore(prevHist_, hist, mc, prevContrast_, e.contrast)));
+      prevEstimated_ = true;
     } else {
+      prevEstimated_ = false;
       out_.motion.push_back(0.0f);
       out_.motionX.push_back(0.0f);
       out_.motionY.push_back(0.0f);
@@ -146,6 +150,7 @@ class FrameAnalyzer {
   GrayImage images_[2];
   int curSlot_ = 0;
   bool havePrev_ = false;
+  bool prevEstimated_ = false;  // the previous frame was the last translation's `cur`
   int frameWidth_ = 0, frameHeight_ = 0;  // of the last frame; its grid:
   GridSize grid_{};
   LumaHistogram prevHist_{};

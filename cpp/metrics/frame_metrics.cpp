@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace autocut {
 
 namespace {
@@ -130,13 +134,15 @@ Exposure exposure(const GrayView& img) {
 
 namespace {
 
-// Noise responses of one interior row y (rows r0, r1, r2 = y-1, y, y+1) into absN, g and
-// keep (1 = usable: not clipped) at index x-1 for x in 1..w-2. Both 3x3 operators are separable, so
-// the row is done as vertical then horizontal passes over contiguous buffers (v2, sm,
-// df: scratch of w floats each). Restrict parameters let both loops vectorise.
-void noiseRow(const float* r0, const float* r1, const float* r2, int w, float* __restrict v2,
-              float* __restrict sm, float* __restrict df, float* __restrict absN,
-              float* __restrict g, float* __restrict keep) {
+// Noise responses of one interior row y (rows r0, r1, r2 = y-1, y, y+1) into absN and g
+// at index x-1 for x in 1..w-2, g = +inf where the pixel is not usable (clipped). Both
+// 3x3 operators are separable, so the row is done as vertical then horizontal passes
+// over contiguous buffers (v2, sm, df: scratch of w floats each). Restrict parameters
+// let both loops vectorise.
+void noiseRow(const float* r0, const float* r1, const float* r2, int w,
+              float* __restrict v2, float* __restrict sm, float* __restrict df,
+              float* __restrict absN, float* __restrict g) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
   for (int x = 0; x < w; ++x) {
     v2[x] = r0[x] - 2.0f * r1[x] + r2[x];  // [1 -2 1]^T
     sm[x] = r0[x] + 2.0f * r1[x] + r2[x];  // [1 2 1]^T
@@ -152,29 +158,11 @@ void noiseRow(const float* r0, const float* r1, const float* r2, int w, float* _
     const float gm = std::fabs(gx) + std::fabs(gy);
     // Bitwise, not short-circuit: no branches.
     const bool inRange = (c > kNoiseClipLow) & (c < kNoiseClipHigh);
+    const float penalty = inRange ? 0.0f : kInf;  // a select of constants vectorises
     absN[i] = an;
-    g[i] = gm;
-    keep[i] = inRange ? 1.0f : 0.0f;
+    g[i] = gm + penalty;
   }
 }
-
-struct NoiseRow {
-  std::vector<float> buf;
-  float *v2, *sm, *df, *absN, *g, *keep;
-
-  explicit NoiseRow(int w) : buf(static_cast<size_t>(w) * 6) {
-    float* p = buf.data();
-    v2 = p;
-    sm = p + w;
-    df = p + 2 * w;
-    absN = p + 3 * w;
-    g = p + 4 * w;
-    keep = p + 5 * w;
-  }
-  void compute(const float* r0, const float* r1, const float* r2, int w) {
-    noiseRow(r0, r1, r2, w, v2, sm, df, absN, g, keep);
-  }
-};
 
 }  // namespace
 
@@ -182,17 +170,32 @@ double noiseSigma(const GrayView& img) {
   const int w = img.width;
   const int h = img.height;
   if (w < 3 || h < 3) return 0.0;
-  NoiseRow row(w);
   const int n = w - 2;
-  // Pass 1, a sample (every 2nd interior row, every 4th column): the percentile of G
-  // among usable pixels, from a histogram, as a threshold at the upper edge of its bin.
+  const int rows = (h - 2 + 1) / 2;  // interior rows 1, 3, 5, ...
+  // Each measured row's responses are computed once and kept: G (+inf where the pixel
+  // is not usable, so no threshold selects it) and |N|, rows of n. Reused per thread, so
+  // the per-frame path allocates nothing after the first call.
+  thread_local std::vector<float> scratch;
+  scratch.resize(static_cast<size_t>(w) * 3 + static_cast<size_t>(rows) * n * 2);
+  float* v2 = scratch.data();
+  float* sm = v2 + w;
+  float* df = sm + w;
+  float* gAll = df + w;
+  float* nAll = gAll + static_cast<size_t>(rows) * n;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  // Pass 1: the responses, and over a sample (every 4th column of those rows) the
+  // percentile of G among usable pixels, from a histogram, as a threshold at the upper
+  // edge of its bin.
   uint32_t count[kNoiseBins] = {};
   uint32_t sampled = 0;
-  for (int y = 1; y < h - 1; y += 2) {
-    row.compute(img.row(y - 1), img.row(y), img.row(y + 1), w);
+  for (int r = 0; r < rows; ++r) {
+    const int y = 1 + 2 * r;
+    float* g = gAll + static_cast<size_t>(r) * n;
+    float* absN = nAll + static_cast<size_t>(r) * n;
+    noiseRow(img.row(y - 1), img.row(y), img.row(y + 1), w, v2, sm, df, absN, g);
     for (int i = 0; i < n; i += 4) {
-      if (row.keep[i] == 0.0f) continue;
-      const float scaled = row.g[i] * static_cast<float>(kNoiseBinsPerUnit);
+      if (g[i] == kInf) continue;
+      const float scaled = g[i] * static_cast<float>(kNoiseBinsPerUnit);
       const int bin = scaled >= static_cast<float>(kNoiseBins - 1) ? kNoiseBins - 1
                                                                    : static_cast<int>(scaled);
       ++count[bin];
@@ -207,30 +210,53 @@ double noiseSigma(const GrayView& img) {
     taken += count[bin];
     if (static_cast<double>(taken) >= target) break;
   }
+  // The open last bin admits every usable pixel (an infinite threshold), never the
+  // unusable ones (G = +inf).
   const float threshold = bin == kNoiseBins - 1
-                              ? std::numeric_limits<float>::infinity()
+                              ? std::numeric_limits<float>::max()
                               : static_cast<float>(bin + 1) / static_cast<float>(kNoiseBinsPerUnit);
-  // Pass 2, every 2nd interior row, all columns: mean |N| over the usable pixels below
-  // the threshold.
+  // Pass 2, over the kept rows: mean |N| over the usable pixels below the threshold.
   double sum = 0.0;
   double selected = 0.0;
-  for (int y = 1; y < h - 1; y += 2) {
-    row.compute(img.row(y - 1), img.row(y), img.row(y + 1), w);
-    float s[kLanes] = {};
-    float c[kLanes] = {};
+  for (int r = 0; r < rows; ++r) {
+    const float* g = gAll + static_cast<size_t>(r) * n;
+    const float* absN = nAll + static_cast<size_t>(r) * n;
+    alignas(16) float s[kLanes] = {};
+    alignas(16) float c[kLanes] = {};
     int i = 0;
+#if defined(__SSE2__)
+    // The loop below, written out: the compiler does not vectorise its select. Same
+    // lanes, same order, so the same sums bit for bit.
+    {
+      const __m128 thr = _mm_set1_ps(threshold);
+      const __m128 one = _mm_set1_ps(1.0f);
+      __m128 vs[kLanes / 4], vc[kLanes / 4];
+      for (int q = 0; q < kLanes / 4; ++q) vs[q] = vc[q] = _mm_setzero_ps();
+      for (; i + kLanes <= n; i += kLanes) {
+        for (int q = 0; q < kLanes / 4; ++q) {
+          const __m128 m = _mm_cmplt_ps(_mm_loadu_ps(g + i + 4 * q), thr);
+          vs[q] = _mm_add_ps(vs[q], _mm_and_ps(m, _mm_loadu_ps(absN + i + 4 * q)));
+          vc[q] = _mm_add_ps(vc[q], _mm_and_ps(m, one));
+        }
+      }
+      for (int q = 0; q < kLanes / 4; ++q) {
+        _mm_store_ps(s + 4 * q, vs[q]);
+        _mm_store_ps(c + 4 * q, vc[q]);
+      }
+    }
+#endif
     for (; i + kLanes <= n; i += kLanes) {
       for (int k = 0; k < kLanes; ++k) {
-        const float m = row.g[i + k] < threshold ? row.keep[i + k] : 0.0f;
-        s[k] += m * row.absN[i + k];
-        c[k] += m;
+        const bool m = g[i + k] < threshold;
+        s[k] += m ? absN[i + k] : 0.0f;
+        c[k] += m ? 1.0f : 0.0f;
       }
     }
     double rs = fold(s);
     double rc = fold(c);
     for (; i < n; ++i) {
-      const float m = row.g[i] < threshold ? row.keep[i] : 0.0f;
-      rs += m * row.absN[i];
+      const float m = g[i] < threshold ? 1.0f : 0.0f;
+      rs += m * absN[i];
       rc += m;
     }
     sum += rs;
@@ -268,18 +294,29 @@ LumaHistogram lumaHistogram(const GrayView& img) {
   const int w = img.width;
   const int h = img.height;
   if (w < 1 || h < 1) return hist;
-  uint32_t count[kSceneBins] = {};
+  // Four sets of counters taken in turn: neighbouring samples usually share a bin, and
+  // one set would make each increment wait for the previous one.
+  uint32_t count[4][kSceneBins] = {};
   uint32_t n = 0;
   for (int y = 0; y < h; y += 2) {
     const float* r = img.row(y);
-    for (int x = 0; x < w; x += 2) {
+    int x = 0;
+    for (; x + 6 < w; x += 8) {
+      for (int k = 0; k < 4; ++k) {
+        const int bin = static_cast<int>(std::clamp(r[x + 2 * k], 0.0f, 255.0f) * 0.125f);
+        ++count[k][std::min(bin, kSceneBins - 1)];
+      }
+    }
+    for (; x < w; x += 2) {
       const int bin = static_cast<int>(std::clamp(r[x], 0.0f, 255.0f) * 0.125f);
-      ++count[std::min(bin, kSceneBins - 1)];
+      ++count[0][std::min(bin, kSceneBins - 1)];
     }
     n += static_cast<uint32_t>((w + 1) / 2);
   }
-  for (int i = 0; i < kSceneBins; ++i)
-    hist[i] = static_cast<float>(static_cast<double>(count[i]) / n);
+  for (int i = 0; i < kSceneBins; ++i) {
+    const uint32_t c = count[0][i] + count[1][i] + count[2][i] + count[3][i];
+    hist[i] = static_cast<float>(static_cast<double>(c) / n);
+  }
   return hist;
 }
 

@@ -1,8 +1,9 @@
 // Per-frame quality and change metrics over analysis images (see image.h): luma on the
 // 8-bit full-range scale, already downscaled. Pure functions, safe to call from any
-// thread; none allocates except noiseSigma (six rows of scratch per call). Images of
-// width or height < 3 give 0 where a 3x3 neighbourhood is needed. Costs for 640x360 on
-// one core: ~0.1 ms each, noiseSigma ~0.3 ms (translation.h: ~0.4 ms).
+// thread; none allocates except noiseSigma (per-thread scratch of about a float per
+// pixel, kept between calls). Images of width or height < 3 give 0 where a 3x3
+// neighbourhood is needed. Costs for 640x360 on one core: ~0.1 ms each, noiseSigma
+// ~0.3 ms (translation.h: ~0.4 ms).
 #pragma once
 
 #include <array>

@@ -7,6 +7,10 @@
 #include <string>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace autocut {
 
 namespace {
@@ -23,9 +27,10 @@ void checkPlane(const PlaneView& p, const char* what) {
 
 // Horizontal pass for an integer factor K known at compile time (the common 1x..4x,
 // 6x), with the output's affine map folded in.
-// Sums are exact in uint32_t for integer rows (at most 16 x 65535 per sample here).
+// Sums are exact in int32_t for integer rows (at most 16 x 65535 per sample here);
+// signed, because int32 -> float converts in one vector instruction and uint32 does not.
 template <typename S>
-using SumOf = std::conditional_t<std::is_integral_v<S>, uint32_t, float>;
+using SumOf = std::conditional_t<std::is_integral_v<S>, int32_t, float>;
 
 template <int K, typename S>
 void sumRowFixed(const S* src, float* dst, int n, float scale, float offset) {
@@ -43,6 +48,39 @@ void sumRowFactor(const S* src, float* dst, int n, int k, float scale, float off
     double s = 0.0;
     for (int j = 0; j < k; ++j) s += p[j];
     dst[x] = std::clamp(static_cast<float>(s) * scale + offset, 0.0f, 255.0f);
+  }
+}
+
+// Horizontal pass for the most common factor, 3 (1080p and 1080x1920 to 360), over a
+// float row of vertical sums that has 2 readable floats past its 3n. The compiler does
+// not vectorise the stride-3 reads, so with SSE2 each block of 4 outputs is the triple
+// sums t[i] = a[i] + a[i+1] + a[i+2] at 12 consecutive i (unaligned loads) of which
+// every third is kept. Sums of integers below 2^24 are exact, so it matches
+// sumRowFixed<3> bit for bit.
+void sumRow3(const float* a, float* dst, int n, float scale, float offset) {
+  int x = 0;
+#if defined(__SSE2__)
+  const __m128 vs = _mm_set1_ps(scale);
+  const __m128 vo = _mm_set1_ps(offset);
+  const __m128 lo = _mm_setzero_ps();
+  const __m128 hi = _mm_set1_ps(255.0f);
+  for (; x + 4 <= n; x += 4) {
+    const float* p = a + 3 * static_cast<ptrdiff_t>(x);
+    const __m128 t0 = _mm_add_ps(_mm_add_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 1)), _mm_loadu_ps(p + 2));
+    const __m128 t1 =
+        _mm_add_ps(_mm_add_ps(_mm_loadu_ps(p + 4), _mm_loadu_ps(p + 5)), _mm_loadu_ps(p + 6));
+    const __m128 t2 =
+        _mm_add_ps(_mm_add_ps(_mm_loadu_ps(p + 8), _mm_loadu_ps(p + 9)), _mm_loadu_ps(p + 10));
+    // [t1[2], t1[2], t2[1], t2[1]], then [t0[0], t0[3], t1[2], t2[1]] = t[0, 3, 6, 9].
+    const __m128 h = _mm_shuffle_ps(t1, t2, _MM_SHUFFLE(1, 1, 2, 2));
+    __m128 v = _mm_shuffle_ps(t0, h, _MM_SHUFFLE(2, 0, 3, 0));
+    v = _mm_add_ps(_mm_mul_ps(v, vs), vo);
+    _mm_storeu_ps(dst + x, _mm_min_ps(_mm_max_ps(v, lo), hi));
+  }
+#endif
+  for (; x < n; ++x) {
+    const float* p = a + 3 * static_cast<ptrdiff_t>(x);
+    dst[x] = std::clamp((p[0] + p[1] + p[2]) * scale + offset, 0.0f, 255.0f);
   }
 }
 
@@ -135,7 +173,7 @@ void AreaDownscaler::run(const PlaneView& plane, int outWidth, int outHeight, bo
                                 std::to_string(plane.height));
   if (axX_.src != plane.width || axX_.dst != outWidth) buildAxis(axX_, plane.width, outWidth);
   if (axY_.src != plane.height || axY_.dst != outHeight) buildAxis(axY_, plane.height, outHeight);
-  acc_.resize(plane.width);
+  acc_.resize(static_cast<size_t>(plane.width) + 2, 0.0f);  // + sumRow3's overread
   out.resize(outWidth, outHeight);
   if (plane.bitDepth > 8)
     runTyped<uint16_t>(plane, limitedRange, out);
@@ -158,6 +196,7 @@ void AreaDownscaler::runTyped(const PlaneView& plane, bool limitedRange, GrayIma
   const int w = plane.width;
   const int outW = out.width;
   const long maxSample = (1L << plane.bitDepth) - 1;
+  float* acc = acc_.data();
   if (axX_.factor > 0 && axY_.factor > 0 && maxSample * axY_.factor <= 65535) {
     const int ky = axY_.factor;
     const float s = scale / static_cast<float>(axX_.factor * ky);
@@ -165,16 +204,27 @@ void AreaDownscaler::runTyped(const PlaneView& plane, bool limitedRange, GrayIma
     uint16_t* __restrict sums = sums_.data();
     for (int j = 0; j < out.height; ++j) {
       const T* r0 = reinterpret_cast<const T*>(plane.row(j * ky));
-      for (int x = 0; x < w; ++x) sums[x] = r0[x];
-      for (int t = 1; t < ky; ++t) {
-        const T* r = reinterpret_cast<const T*>(plane.row(j * ky + t));
-        for (int x = 0; x < w; ++x) sums[x] = static_cast<uint16_t>(sums[x] + r[x]);
+      auto rowAt = [&](int t) { return reinterpret_cast<const T*>(plane.row(j * ky + t)); };
+      if (ky == 3) {  // 1080p: one fused pass
+        const T* r1 = rowAt(1);
+        const T* r2 = rowAt(2);
+        for (int x = 0; x < w; ++x) sums[x] = static_cast<uint16_t>(r0[x] + r1[x] + r2[x]);
+      } else {
+        for (int x = 0; x < w; ++x) sums[x] = r0[x];
+        for (int t = 1; t < ky; ++t) {
+          const T* r = rowAt(t);
+          for (int x = 0; x < w; ++x) sums[x] = static_cast<uint16_t>(sums[x] + r[x]);
+        }
       }
-      sumRow(sums, out.row(j), outW, axX_.factor, s, offset);
+      if (axX_.factor == 3) {
+        for (int x = 0; x < w; ++x) acc[x] = static_cast<float>(sums[x]);
+        sumRow3(acc, out.row(j), outW, s, offset);
+      } else {
+        sumRow(sums, out.row(j), outW, axX_.factor, s, offset);
+      }
     }
     return;
   }
-  float* acc = acc_.data();
   for (int j = 0; j < out.height; ++j) {
     const float* wy = axY_.weight.data() + static_cast<size_t>(j) * axY_.taps;
     bool first = true;
@@ -184,7 +234,9 @@ void AreaDownscaler::runTyped(const PlaneView& plane, bool limitedRange, GrayIma
       first = false;
     }
     float* dst = out.row(j);
-    if (axX_.factor > 0) {
+    if (axX_.factor == 3) {
+      sumRow3(acc, dst, outW, scale / 3.0f, offset);
+    } else if (axX_.factor > 0) {
       sumRow(acc, dst, outW, axX_.factor, scale / static_cast<float>(axX_.factor), offset);
     } else {
       const int taps = axX_.taps;
@@ -246,7 +298,78 @@ Moments planeMoments(const PlaneView& p, int step) {
   return m;
 }
 
+#if defined(__SSE2__)
+// Sum and sum of squares of n samples, exact. 8-bit: _mm_sad_epu8 sums 8 bytes at a
+// time, _mm_madd_epi16 squares and pairs 16-bit lanes; the 32-bit lanes are folded into
+// 64-bit totals every 256 samples, before they could overflow (also at 12 bits:
+// 32 x 2 x 4095^2 < 2^32).
+void rowMomentsSimd(const uint8_t* row, int n, uint64_t& sum, uint64_t& sumSq) {
+  const __m128i zero = _mm_setzero_si128();
+  int x = 0;
+  while (x + 16 <= n) {
+    __m128i s = zero;
+    __m128i ss = zero;
+    for (int end = std::min(n - 15, x + 256); x < end; x += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x));
+      s = _mm_add_epi64(s, _mm_sad_epu8(v, zero));
+      const __m128i lo = _mm_unpacklo_epi8(v, zero);
+      const __m128i hi = _mm_unpackhi_epi8(v, zero);
+      ss = _mm_add_epi32(ss, _mm_add_epi32(_mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi)));
+    }
+    alignas(16) uint64_t s64[2];
+    alignas(16) uint32_t ss32[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(s64), s);
+    _mm_store_si128(reinterpret_cast<__m128i*>(ss32), ss);
+    sum += s64[0] + s64[1];
+    sumSq += static_cast<uint64_t>(ss32[0]) + ss32[1] + ss32[2] + ss32[3];
+  }
+  for (; x < n; ++x) {
+    sum += row[x];
+    sumSq += static_cast<uint64_t>(row[x]) * row[x];
+  }
+}
+
+void rowMomentsSimd(const uint16_t* row, int n, uint64_t& sum, uint64_t& sumSq) {
+  const __m128i zero = _mm_setzero_si128();
+  int x = 0;
+  while (x + 8 <= n) {
+    __m128i s = zero;
+    __m128i ss = zero;
+    for (int end = std::min(n - 7, x + 256); x < end; x += 8) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x));
+      s = _mm_add_epi32(s, _mm_add_epi32(_mm_unpacklo_epi16(v, zero), _mm_unpackhi_epi16(v, zero)));
+      ss = _mm_add_epi32(ss, _mm_madd_epi16(v, v));
+    }
+    alignas(16) uint32_t s32[4];
+    alignas(16) uint32_t ss32[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(s32), s);
+    _mm_store_si128(reinterpret_cast<__m128i*>(ss32), ss);
+    sum += static_cast<uint64_t>(s32[0]) + s32[1] + s32[2] + s32[3];
+    sumSq += static_cast<uint64_t>(ss32[0]) + ss32[1] + ss32[2] + ss32[3];
+  }
+  for (; x < n; ++x) {
+    sum += row[x];
+    sumSq += static_cast<uint64_t>(row[x]) * row[x];
+  }
+}
+
+template <typename T>
+Moments planeMomentsSimd(const PlaneView& p) {
+  Moments m;
+  for (int y = 0; y < p.height; ++y)
+    rowMomentsSimd(reinterpret_cast<const T*>(p.row(y)), p.width, m.sum, m.sumSq);
+  m.n = static_cast<uint64_t>(p.width) * static_cast<uint64_t>(p.height);
+  return m;
+}
+#endif
+
 Moments planeMoments(const PlaneView& p, int step) {
+#if defined(__SSE2__)
+  // Every sample (1080p chroma and smaller): the vector path. madd_epi16 is signed, so
+  // 16-bit samples take it up to 12 bits.
+  if (step == 1 && p.bitDepth <= 8) return planeMomentsSimd<uint8_t>(p);
+  if (step == 1 && p.bitDepth <= 12) return planeMomentsSimd<uint16_t>(p);
+#endif
   if (p.bitDepth > 8) return planeMoments<uint16_t, uint64_t>(p, step);
   if (p.width <= 66051) return planeMoments<uint8_t, uint32_t>(p, step);
   return planeMoments<uint8_t, uint64_t>(p, step);

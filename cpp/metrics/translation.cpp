@@ -58,6 +58,7 @@ double parabolicOffset(double a, double b, double c) {
 
 void TranslationEstimator::prepare(int width, int height) {
   if (width == width_ && height == height_) return;
+  pyrBIsLastCur_ = false;
   width_ = width;
   height_ = height;
   int w = width;
@@ -267,6 +268,14 @@ bool TranslationEstimator::refine(const GrayView& a, const GrayView& b, double& 
 }
 
 Translation TranslationEstimator::estimate(const GrayView& prev, const GrayView& cur) {
+  return run(prev, cur, false);
+}
+
+Translation TranslationEstimator::estimateNext(const GrayView& prev, const GrayView& cur) {
+  return run(prev, cur, true);
+}
+
+Translation TranslationEstimator::run(const GrayView& prev, const GrayView& cur, bool reusePrev) {
   if (prev.width != cur.width || prev.height != cur.height)
     throw std::invalid_argument("estimateTranslation: images differ in size (" +
                                 std::to_string(prev.width) + "x" + std::to_string(prev.height) +
@@ -275,8 +284,18 @@ Translation TranslationEstimator::estimate(const GrayView& prev, const GrayView&
   if (prev.width < 1 || prev.height < 1 || prev.px == nullptr || cur.px == nullptr)
     throw std::invalid_argument("estimateTranslation: empty image");
   prepare(prev.width, prev.height);
-  buildPyramid(prev, pyrA_);
+  // The last call's `cur` pyramid (in pyrB_) becomes this call's `prev` one.
+  if (reusePrev && pyrBIsLastCur_) {
+    std::swap(pyrA_, pyrB_);
+  } else {
+    buildPyramid(prev, pyrA_);
+  }
   buildPyramid(cur, pyrB_);
+  pyrBIsLastCur_ = true;
+  return correlateAndRefine(prev, cur);
+}
+
+Translation TranslationEstimator::correlateAndRefine(const GrayView& prev, const GrayView& cur) {
   auto level = [&](std::vector<GrayImage>& pyr, const GrayView& base, int l) {
     return l == 0 ? base : pyr[l].view();
   };

@@ -44,8 +44,14 @@ class TranslationEstimator {
  public:
   // Throws std::invalid_argument when the sizes differ or an image is empty.
   Translation estimate(const GrayView& prev, const GrayView& cur);
+  // The same, for a sequence: `prev` is the `cur` of the previous call (to either
+  // method), kept alive and unchanged by the caller, so its pyramid is reused rather
+  // than rebuilt. Falls back to estimate() when the sizes changed.
+  Translation estimateNext(const GrayView& prev, const GrayView& cur);
 
  private:
+  Translation run(const GrayView& prev, const GrayView& cur, bool reusePrev);
+  Translation correlateAndRefine(const GrayView& prev, const GrayView& cur);
   void prepare(int width, int height);
   void buildPyramid(const GrayView& img, std::vector<GrayImage>& pyr) const;
   Translation phaseCorrelate(const GrayView& a, const GrayView& b);
@@ -58,6 +64,7 @@ class TranslationEstimator {
   int fine_ = 0;    // finest level refined
   std::vector<GrayImage> pyrA_;  // [l] = level l >= 1; level 0 is the caller's image
   std::vector<GrayImage> pyrB_;
+  bool pyrBIsLastCur_ = false;  // pyrB_ holds the pyramid of the last call's `cur`
   Fft2d fft_;
   std::vector<std::complex<float>> spec_;  // packed spectrum, then correlation surface
   std::vector<float> winX_;

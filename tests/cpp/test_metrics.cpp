@@ -472,6 +472,27 @@ TEST(Translation, DominantMotionWinsOverAMovingObject) {
   EXPECT_NEAR(t.dy, -4.0, 0.25);
 }
 
+TEST(Translation, SequenceReusesPyramidsWithIdenticalResults) {
+  // estimateNext (the previous `cur` pyramid kept) gives exactly what estimate gives,
+  // through a size change and back.
+  const SmoothPattern pat(5);
+  std::vector<GrayImage> frames;
+  for (int i = 0; i < 4; ++i) frames.push_back(pat.render(640, 360, 3.0 * i, -1.5 * i));
+  frames.push_back(pat.render(320, 180, 0.0, 0.0));
+  frames.push_back(pat.render(320, 180, 2.0, 1.0));
+  frames.push_back(pat.render(640, 360, 0.0, 0.0));
+  frames.push_back(pat.render(640, 360, 4.0, 2.0));
+  TranslationEstimator seq;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    if (frames[i].width != frames[i - 1].width) continue;  // a size change: no pair
+    const Translation a = seq.estimateNext(frames[i - 1].view(), frames[i].view());
+    const Translation b = estimateTranslation(frames[i - 1].view(), frames[i].view());
+    EXPECT_EQ(a.dx, b.dx) << i;
+    EXPECT_EQ(a.dy, b.dy) << i;
+    EXPECT_EQ(a.confidence, b.confidence) << i;
+  }
+}
+
 TEST(SceneScore, PanIsLowCutIsHigh) {
   const SmoothPattern pat(1), other(2);
   const GrayImage a = pat.render(640, 360, 0.0, 0.0);

@@ -315,6 +315,10 @@ def test_downscale_explicit_sizes_and_structured_input():
         ((100, 150), np.uint8, 8, (30, 20)),  # 5x5
         ((100, 150), np.uint8, 8, (150, 20)),  # 1x5
         ((100, 150), np.uint8, 8, (45, 100)),  # fractional x, 1 y
+        ((99, 141), np.uint8, 8, (47, 33)),  # 3x3, a row not a multiple of 4 outputs
+        ((90, 141), np.uint16, 10, (47, 30)),  # 3x3 integer sums, 10-bit
+        ((90, 141), np.uint16, 16, (47, 30)),  # 3x3 would overflow 16-bit sums: float path
+        ((100, 141), np.uint8, 8, (47, 40)),  # 3 in x, fractional y
     ],
 )
 def test_downscale_integer_and_fractional_paths(shape, dtype, bit_depth, size):
@@ -374,6 +378,7 @@ def test_downscale_rejects_bad_planes():
         (np.uint8, 8, True, 2),
         (np.uint16, 10, True, 1),
         (np.uint16, 10, False, 3),
+        (np.uint16, 12, False, 1),
         (np.uint16, 16, False, 1),
     ],
 )
@@ -391,6 +396,19 @@ def test_chroma_stats_and_colorfulness(dtype, bit_depth, limited, step):
         k.colorfulness(u_view, v_view, bit_depth=bit_depth, limited_range=limited, step=step),
         ref_colorfulness(*expect),
     )
+
+
+@pytest.mark.parametrize(("dtype", "bit_depth"), [(np.uint8, 8), (np.uint16, 10), (np.uint16, 12)])
+def test_chroma_stats_exact_at_full_scale(dtype, bit_depth):
+    # Long rows of the largest samples: the vector path's 32-bit partial sums must not
+    # overflow before they are folded.
+    top = 2**bit_depth - 1
+    u = np.full((3, 5000), top, dtype)
+    v = np.zeros((3, 5000), dtype)
+    v[:, ::2] = top
+    got = k.chroma_stats(u, v, bit_depth=bit_depth)
+    expect = ref_chroma(u, v, bit_depth, False, 1)
+    close(got, expect)
 
 
 def test_colorfulness_of_grey_is_zero_and_mismatch_raises():
