@@ -15,6 +15,80 @@ constexpr int64_t kMaxPacketsWithoutFrame = 1000;
 constexpr int kMaxReadErrors = 64;
 constexpr int kMaxReceiveErrors = 16;
 
+// How a stream's packets frame their NAL units: a big-endian length of 1-4 bytes before
+// each (MP4/MOV/MKV, from the avcC/hvcC record), or Annex B start codes (0: MPEG-TS, raw).
+int nalLengthSize(const AVCodecParameters* par) {
+  const uint8_t* x = par->extradata;
+  const int n = par->extradata_size;
+  if (!x || n < 7 || x[0] != 1) return 0;
+  if (par->codec_id == AV_CODEC_ID_H264) return (x[4] & 3) + 1;
+  if (par->codec_id == AV_CODEC_ID_HEVC && n >= 23) return (x[21] & 3) + 1;
+  return 0;
+}
+
+// Calls f(nalHeaderPointer, bytesLeft) for each NAL unit of a packet; false when the
+// framing does not parse (the packet is then left to the decoder).
+template <typename F>
+bool forEachNal(const uint8_t* p, int size, int lengthSize, F&& f) {
+  if (lengthSize > 0) {
+    int pos = 0;
+    while (pos < size) {
+      if (size - pos < lengthSize) return false;
+      uint32_t len = 0;
+      for (int i = 0; i < lengthSize; ++i) len = (len << 8) | p[pos + i];
+      pos += lengthSize;
+      if (len == 0 || len > static_cast<uint32_t>(size - pos)) return false;
+      f(p + pos, static_cast<int>(len));
+      pos += static_cast<int>(len);
+    }
+    return true;
+  }
+  bool any = false;
+  for (int i = 0; i + 3 < size; ++i) {
+    if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1) {
+      i += 3;
+      f(p + i, size - i);
+      any = true;
+    }
+  }
+  return any;
+}
+
+// True when a packet codes only pictures that no other picture references, so skipping
+// it changes no other frame: every H.264 slice has nal_ref_idc 0, every HEVC slice is of
+// a sub-layer non-reference type (TRAIL_N, TSA_N, STSA_N, RADL_N, RASL_N, reserved _N),
+// and nothing else but SEI/AUD/filler rides along. The same rule as the decoders'
+// AVDISCARD_NONREF, applied before the packet takes a frame thread's turn.
+bool packetIsNonReference(const AVPacket* pkt, AVCodecID codec, int lengthSize) {
+  bool slice = false;
+  bool disposable = true;
+  const bool parsed = forEachNal(pkt->data, pkt->size, lengthSize, [&](const uint8_t* h, int n) {
+    if (n < 2) {
+      disposable = false;
+      return;
+    }
+    if (codec == AV_CODEC_ID_H264) {
+      const int type = h[0] & 0x1f;
+      const int refIdc = (h[0] >> 5) & 3;
+      if (type >= 1 && type <= 5) {
+        slice = true;
+        disposable = disposable && refIdc == 0;
+      } else if (type != 6 && type != 9 && type != 12) {
+        disposable = false;  // parameter sets and the rest go to the decoder
+      }
+    } else {
+      const int type = (h[0] >> 1) & 0x3f;
+      if (type <= 31) {
+        slice = true;
+        disposable = disposable && type <= 14 && type % 2 == 0;
+      } else if (type != 35 && type != 38 && type != 39 && type != 40) {
+        disposable = false;
+      }
+    }
+  });
+  return parsed && slice && disposable;
+}
+
 }  // namespace
 
 SkipMode parseSkip(const std::string& name) {
@@ -49,6 +123,9 @@ VideoDecoder::VideoDecoder(const InputSource& source, DecoderOptions options)
   if (keyframes > 1 && info_.duration > 0) keyframeInterval_ = info_.duration / keyframes;
 
   countingIndex_ = options_.skip == SkipMode::None;
+  const AVCodecID codecId = stream_->codecpar->codec_id;
+  nonRefFilter_ = codecId == AV_CODEC_ID_H264 || codecId == AV_CODEC_ID_HEVC;
+  nalLengthSize_ = nalLengthSize(stream_->codecpar);
   packet_ = makePacket();
   scratch_ = makeFrame();
   openCodec(/*allowHardware=*/true);
@@ -326,6 +403,10 @@ bool VideoDecoder::decodeOne() {
     if (packet_->stream_index != stream_->index) continue;
     ++packetsRead_;
     if (options_.skip == SkipMode::NonKey && !(packet_->flags & AV_PKT_FLAG_KEY)) continue;
+    if (options_.skip == SkipMode::NonRef && nonRefFilter_ &&
+        packetIsNonReference(packet_.get(), stream_->codecpar->codec_id, nalLengthSize_)) {
+      continue;
+    }
     if (packet_->flags & AV_PKT_FLAG_CORRUPT) ++decodeErrors_;
     const int sent = avcodec_send_packet(codec_.get(), packet_.get());
     if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_EOF) {

@@ -112,6 +112,10 @@ class VideoDecoder {
   AVRational timeBase_{1, 1};
   int64_t startTs_ = 0;
   double keyframeInterval_ = 0.0;
+  // H.264/HEVC: with SkipMode::NonRef, packets of non-reference pictures are dropped
+  // before the decoder (frame threads then only take pictures that are output).
+  bool nonRefFilter_ = false;
+  int nalLengthSize_ = 0;  // 0: Annex B start codes
 
   std::deque<DecodedFrame> pending_;
   bool demuxEof_ = false;
