@@ -93,7 +93,9 @@ DeviceScaler::DeviceScaler(const AVFrame* first, int width, int height, AVPixelF
 
   std::string scaleArgs = "w=" + std::to_string(width) + ":h=" + std::to_string(height);
   if (filter.takesFormat) scaleArgs += std::string(":format=") + av_get_pix_fmt_name(format);
-  if (filter.type == AV_HWDEVICE_TYPE_CUDA) scaleArgs += ":interp_algo=bicubic";
+  // Always a frame of the filter's own pool, never the decoder's passed through: an
+  // encoder holding device frames must not starve the decoder's small pool.
+  if (filter.type == AV_HWDEVICE_TYPE_CUDA) scaleArgs += ":interp_algo=bicubic:passthrough=0";
   AVFilterContext* scale = nullptr;
   fail(avfilter_graph_create_filter(&scale, avfilter_get_by_name(filter.name), "scale",
                                     scaleArgs.c_str(), nullptr, graph_.get()),

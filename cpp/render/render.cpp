@@ -5,12 +5,12 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <limits>
 #include <memory>
 #include <random>
-#include <cstdio>
 #include <system_error>
 
 #include "hw/device.h"

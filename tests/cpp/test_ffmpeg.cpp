@@ -212,7 +212,9 @@ TEST(Hardware, HelpersOnSoftwareFramesAndNoDevice) {
   EXPECT_EQ(frameSoftwareFormat(f.get()), AV_PIX_FMT_YUV420P);
   EXPECT_EQ(deviceType(nullptr), AV_HWDEVICE_TYPE_NONE);
   EXPECT_EQ(openRequestedDevice("none"), nullptr);
-  if (!std::getenv("AUTOCUT_NATIVE_HWACCEL")) EXPECT_THROW(openRequestedDevice("warpdrive"), Error);
+  if (!std::getenv("AUTOCUT_NATIVE_HWACCEL")) {
+    EXPECT_THROW(openRequestedDevice("warpdrive"), Error);
+  }
 }
 
 // What hardware decoders hand out (NV12: interleaved chroma; P010: 10-bit samples in the
