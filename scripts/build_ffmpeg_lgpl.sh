@@ -41,7 +41,7 @@
 # and .pc files a previous run put there are removed first); running it again with the
 # same tarball and options does nothing. Needs a C compiler, make, pkg-config, and nasm on
 # x86 (without it the SIMD code is left out: several times slower decoding). The build
-# takes about 6 minutes on 2 cores (README "Distribution (wheels)").
+# takes about 3 minutes on 2 cores (README "Distribution (wheels)").
 #
 # No network is used: the tarball is an input (scripts/fetch_ffmpeg_source.sh gets one).
 set -euo pipefail

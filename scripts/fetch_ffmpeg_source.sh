@@ -77,7 +77,8 @@ fi
 command -v apt-get >/dev/null \
   || die "no apt-get here: pass --tarball FILE or --url URL --sha256 HEX (see --help)"
 
-has_source() { apt-cache showsrc ffmpeg 2>/dev/null | grep -q '^Package: ffmpeg'; }
+# (Whole outputs are read: an early-exiting reader would SIGPIPE apt-cache under pipefail.)
+has_source() { [ -n "$(apt-cache showsrc ffmpeg 2>/dev/null | sed -n '/^Package: ffmpeg$/p')" ]; }
 if ! has_source; then
   # deb822 files (Debian 12, Ubuntu 24.04): every stanza whose Types has `deb` again with
   # Types: deb-src. One-line files: every `deb ` line as `deb-src `.
@@ -87,17 +88,17 @@ if ! has_source; then
     /^[ \t]*$/ { if (keep) printf "%s\n", block; block = ""; keep = 0; next }
     /^Types:/ { if ($0 ~ /[ \t]deb([ \t]|$)/) keep = 1; $0 = "Types: deb-src" }
     { block = block $0 "\n" }
-    END { if (keep) printf "%s\n", block }')
+    END { if (keep) printf "%s\n", block }' || true)
   oneline=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | sed -n 's/^[ \t]*deb[ \t]\+/deb-src /p')
+    | sed -n 's/^[ \t]*deb[ \t]\+/deb-src /p' || true)
   [ -n "$d822$oneline" ] || die "no deb entries in /etc/apt to derive deb-src entries from"
   log "apt has no source entries for ffmpeg: adding deb-src entries ($list.*) and updating"
-  if [ -n "$d822" ]; then printf '%s' "$d822" | as_root tee "$list.sources" >/dev/null; fi
+  if [ -n "$d822" ]; then printf '%s\n' "$d822" | as_root tee "$list.sources" >/dev/null; fi
   if [ -n "$oneline" ]; then printf '%s\n' "$oneline" | as_root tee "$list.list" >/dev/null; fi
   as_root apt-get update -qq || die "apt-get update failed"
   has_source || die "still no source package for ffmpeg after adding deb-src entries"
 fi
-version=$(apt-cache showsrc ffmpeg | sed -n 's/^Version: //p' | head -n1)
+version=$(apt-cache showsrc ffmpeg | awk '/^Version: / && !v { v = $2 } END { print v }')
 log "apt-get source --download-only ffmpeg ($version)"
 (cd "$DIR" && apt-get source -qq --download-only ffmpeg) >&2 || die "apt-get source failed"
 tarball=$(ls -t "$DIR"/ffmpeg_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)

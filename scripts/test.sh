@@ -46,7 +46,7 @@ python -m pytest -q -p no:cacheprovider "$@"
 
 # Last, and separately (slow: it builds FFmpeg and the wheel): `scripts/build_wheel.sh
 # --lgpl` fetches FFmpeg's source (apt-get source), builds the lean LGPL-only FFmpeg into
-# build/ffmpeg-lgpl/ (about 2.5 minutes on 2 cores, once; later runs reuse it) and the
+# build/ffmpeg-lgpl/ (about 3 minutes on 2 cores, once; later runs reuse it) and the
 # repaired wheel against it (auditwheel; build dir build/wheel/ is reused). The wheel is
 # installed into a fresh venv and smoke-tested with the system FFmpeg libraries hidden
 # (Linux, root and unshare only; skipped otherwise), and checked to bundle no GPL library
