@@ -41,7 +41,16 @@ void Fft::transform(std::complex<float>* data, bool inverse) const {
     if (i < j) std::swap(data[i], data[j]);
   }
   const std::complex<float>* table = inverse ? inverse_.data() : forward_.data();
-  for (int len = 2; len <= n; len <<= 1) {
+  // The first stage's only twiddle is 1: butterflies without multiplications.
+  if (n >= 2) {
+    for (int start = 0; start < n; start += 2) {
+      const std::complex<float> u = data[start];
+      const std::complex<float> v = data[start + 1];
+      data[start] = {u.real() + v.real(), u.imag() + v.imag()};
+      data[start + 1] = {u.real() - v.real(), u.imag() - v.imag()};
+    }
+  }
+  for (int len = 4; len <= n; len <<= 1) {
     const int half = len >> 1;
     const std::complex<float>* tw = table + half - 1;
     for (int start = 0; start < n; start += len) {
@@ -66,10 +75,11 @@ void Fft2d::resize(int width, int height) {
   column_.resize(height);
 }
 
-void Fft2d::transform(std::complex<float>* data, bool inverse) {
+void Fft2d::transform(std::complex<float>* data, bool inverse, int rows) {
   const int w = rows_.size();
   const int h = cols_.size();
-  for (int y = 0; y < h; ++y) {
+  // Rows past `rows` are zero and stay zero: no transform needed.
+  for (int y = 0; y < std::min(rows, h); ++y) {
     std::complex<float>* row = data + static_cast<ptrdiff_t>(y) * w;
     if (inverse)
       rows_.inverse(row);

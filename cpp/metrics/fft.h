@@ -2,6 +2,7 @@
 // self-contained so the kernels need no FFmpeg or third-party FFT.
 #pragma once
 
+#include <climits>
 #include <complex>
 #include <vector>
 
@@ -37,11 +38,13 @@ class Fft2d {
   void resize(int width, int height);
   int width() const noexcept { return rows_.size(); }
   int height() const noexcept { return cols_.size(); }
-  void forward(std::complex<float>* data) { transform(data, false); }
-  void inverse(std::complex<float>* data) { transform(data, true); }
+  // `rows`: only the first rows of the input may be non-zero (a zero-padded picture);
+  // the others are not transformed.
+  void forward(std::complex<float>* data, int rows = INT_MAX) { transform(data, false, rows); }
+  void inverse(std::complex<float>* data) { transform(data, true, INT_MAX); }
 
  private:
-  void transform(std::complex<float>* data, bool inverse);
+  void transform(std::complex<float>* data, bool inverse, int rows);
 
   Fft rows_;
   Fft cols_;

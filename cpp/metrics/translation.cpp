@@ -133,7 +133,7 @@ Translation TranslationEstimator::phaseCorrelate(const GrayView& a, const GrayVi
   const double pixels = static_cast<double>(a.width) * a.height;
   if (energyA < 1e-6 * pixels || energyB < 1e-6 * pixels) return {};
 
-  fft_.forward(z);
+  fft_.forward(z, a.height);
   // Z = A + iB for real a, b: A(k) = (Z(k) + conj Z(-k)) / 2, B(k) = (Z(k) - conj Z(-k)) / 2i.
   // Cross-power conj(A) B, whitened to unit magnitude (its phase carries the shift).
   float maxMag = 0.0f;
