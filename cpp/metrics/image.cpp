@@ -84,6 +84,21 @@ void sumRow3(const float* a, float* dst, int n, float scale, float offset) {
   }
 }
 
+// dst[i] = src[2i] + src[2i+1] as floats, i < n (exact: sums of two uint16_t).
+void sumPairs(const uint16_t* src, float* dst, int n) {
+  int i = 0;
+#if defined(__SSE2__)
+  const __m128i lowHalves = _mm_set1_epi32(0xffff);
+  for (; i + 4 <= n; i += 4) {
+    // 8 samples as 4 32-bit lanes [lo | hi << 16]: lo + hi per lane.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+    const __m128i sum = _mm_add_epi32(_mm_and_si128(v, lowHalves), _mm_srli_epi32(v, 16));
+    _mm_storeu_ps(dst + i, _mm_cvtepi32_ps(sum));
+  }
+#endif
+  for (; i < n; ++i) dst[i] = static_cast<float>(src[2 * i] + src[2 * i + 1]);
+}
+
 // Horizontal pass of an integer-factor axis over a row of vertical sums.
 template <typename S>
 void sumRow(const S* src, float* dst, int n, int factor, float scale, float offset) {
@@ -209,6 +224,14 @@ void AreaDownscaler::runTyped(const PlaneView& plane, bool limitedRange, GrayIma
         const T* r1 = rowAt(1);
         const T* r2 = rowAt(2);
         for (int x = 0; x < w; ++x) sums[x] = static_cast<uint16_t>(r0[x] + r1[x] + r2[x]);
+      } else if (ky == 6) {  // 4K: one fused pass
+        const T* r1 = rowAt(1);
+        const T* r2 = rowAt(2);
+        const T* r3 = rowAt(3);
+        const T* r4 = rowAt(4);
+        const T* r5 = rowAt(5);
+        for (int x = 0; x < w; ++x)
+          sums[x] = static_cast<uint16_t>(r0[x] + r1[x] + r2[x] + r3[x] + r4[x] + r5[x]);
       } else {
         for (int x = 0; x < w; ++x) sums[x] = r0[x];
         for (int t = 1; t < ky; ++t) {
@@ -218,6 +241,10 @@ void AreaDownscaler::runTyped(const PlaneView& plane, bool limitedRange, GrayIma
       }
       if (axX_.factor == 3) {
         for (int x = 0; x < w; ++x) acc[x] = static_cast<float>(sums[x]);
+        sumRow3(acc, out.row(j), outW, s, offset);
+      } else if (axX_.factor == 6) {
+        // Pairs first (integers: exact in any order), then the factor-3 pass.
+        sumPairs(sums, acc, w / 2);
         sumRow3(acc, out.row(j), outW, s, offset);
       } else {
         sumRow(sums, out.row(j), outW, axX_.factor, s, offset);

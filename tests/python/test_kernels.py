@@ -319,6 +319,7 @@ def test_downscale_explicit_sizes_and_structured_input():
         ((90, 141), np.uint16, 10, (47, 30)),  # 3x3 integer sums, 10-bit
         ((90, 141), np.uint16, 16, (47, 30)),  # 3x3 would overflow 16-bit sums: float path
         ((100, 141), np.uint8, 8, (47, 40)),  # 3 in x, fractional y
+        ((60, 138), np.uint8, 8, (23, 10)),  # 6x6 (4K), a row not a multiple of 4 outputs
     ],
 )
 def test_downscale_integer_and_fractional_paths(shape, dtype, bit_depth, size):
