@@ -18,11 +18,13 @@
 #             Linux, when their headers are installed), and with --with-openh264 the
 #             OpenH264 software encoder (BSD) as the H.264 fallback
 #   muxers    mp4, mov, matroska
-#   filters   format, scale, null (buffersink is always there), and what synthesize_video() and the demo use:
-#             sources color, testsrc, testsrc2, smptebars, smptehdbars, mandelbrot, life,
-#             gradients; filters crop, pad, rotate, hflip, vflip, transpose, hue, lutyuv,
-#             colorlevels, gblur, noise, setpts, fps, trim (no GPL-only ones such as eq or
-#             boxblur)
+#   filters   format, scale, null (buffersink is always there), and what synthesize_video()
+#             and the demo use: sources color, testsrc, testsrc2, smptebars, smptehdbars,
+#             mandelbrot, life, gradients; filters crop, pad, rotate, hflip, vflip,
+#             transpose, hue, lutyuv, colorlevels, gblur, noise, setpts, fps, trim (no
+#             GPL-only ones such as eq or boxblur); for render()'s device path scale_cuda
+#             (with a clang that targets NVPTX), scale_vaapi, scale_vt (FFmpeg >= 7.0)
+#   hwaccels  NVDEC, VAAPI or VideoToolbox decoding of the video decoders above
 # Never --enable-gpl / --enable-nonfree, so no libx264, libx265 or libpostproc: the result
 # (and a wheel bundling it) is LGPL-2.1-or-later; the script fails if FFmpeg's configure
 # reports any other licence. Without --with-openh264 a machine with no hardware encoder
@@ -50,7 +52,7 @@ ROOT=$(pwd)
 
 log() { printf '[build_ffmpeg_lgpl] %s\n' "$*"; }
 die() { printf '[build_ffmpeg_lgpl] error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; }
 
 [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { usage; exit 0; }
 [ $# -ge 2 ] || { usage >&2; exit 2; }
@@ -96,6 +98,11 @@ muxers=(mp4 mov matroska)
 filters=(format scale null
          color testsrc testsrc2 smptebars smptehdbars mandelbrot life gradients
          crop pad rotate hflip vflip transpose hue lutyuv colorlevels gblur noise setpts fps trim)
+# render()'s device path scales decoded frames on the device (cpp/render/device_scale.cpp)
+# when this FFmpeg has the filter; it falls back to the CPU path otherwise, so these are
+# asked for where their API is built in, and only reported when configure leaves one out
+# (scale_vt exists from FFmpeg 7.0; scale_cuda needs clang with the NVPTX target).
+device_filters=()
 args=(
   --prefix="$PREFIX"
   --enable-shared --disable-static --enable-pic
@@ -121,6 +128,7 @@ case "$(uname -s)" in
   Darwin)
     args+=(--enable-videotoolbox)
     hwapi videotoolbox
+    device_filters+=(scale_vt)
     encoders+=(h264_videotoolbox hevc_videotoolbox) ;;
   Linux)
     if [ "$NVENC" -eq 0 ]; then
@@ -129,6 +137,21 @@ case "$(uname -s)" in
       # nv-codec-headers only: the CUDA driver libraries are dlopen()ed at run time.
       args+=(--enable-ffnvcodec --enable-cuda --enable-nvenc --enable-nvdec)
       hwapi nvdec
+      # scale_cuda's kernels are compiled to PTX by clang (cuda_llvm; nvcc would make the
+      # build non-free).
+      nvptx=""
+      for c in clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14; do
+        if command -v "$c" >/dev/null && "$c" -print-targets 2>/dev/null | grep -q nvptx64; then
+          nvptx=$c
+          break
+        fi
+      done
+      if [ -n "$nvptx" ]; then
+        args+=(--enable-cuda-llvm --nvcc="$nvptx")
+        device_filters+=(scale_cuda)
+      else
+        log "no clang with the NVPTX target: building without scale_cuda (render's CUDA device path)"
+      fi
       encoders+=(h264_nvenc hevc_nvenc)
     else
       log "no nv-codec-headers (pkg-config ffnvcodec): building without NVENC/NVDEC"
@@ -138,6 +161,7 @@ case "$(uname -s)" in
     elif pkg-config --exists libva libva-drm 2>/dev/null; then
       args+=(--enable-vaapi)
       hwapi vaapi
+      device_filters+=(scale_vaapi)
       encoders+=(h264_vaapi hevc_vaapi)
     else
       log "no libva (pkg-config libva libva-drm): building without VAAPI"
@@ -165,7 +189,7 @@ args+=(
   --enable-decoder="$(join "${decoders[@]}")"
   --enable-encoder="$(join "${encoders[@]}")"
   --enable-muxer="$(join "${muxers[@]}")"
-  --enable-filter="$(join "${filters[@]}")"
+  --enable-filter="$(join "${filters[@]}" "${device_filters[@]+"${device_filters[@]}"}")"
   "${EXTRA[@]+"${EXTRA[@]}"}"
 )
 
@@ -211,6 +235,10 @@ check_enabled ENCODER "${encoders[@]}"
 check_enabled MUXER "${muxers[@]}"
 check_enabled FILTER "${filters[@]}"
 [ "${#missing[@]}" -eq 0 ] || die "configure left out: ${missing[*]} (see $WORK/configure.log)"
+if [ "${#device_filters[@]}" -gt 0 ]; then
+  check_enabled FILTER "${device_filters[@]}"
+  [ "${#missing[@]}" -eq 0 ] || log "left out by configure (optional): ${missing[*]}"
+fi
 
 log "make -j$JOBS"
 make -C "$SRC" -j "$JOBS" >"$WORK/make.log" 2>&1 || { tail -40 "$WORK/make.log"; die "make failed"; }

@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --tarball) TARBALL=${2:?--tarball needs a file}; shift 2 ;;
     --url) URL=${2:?--url needs a URL}; shift 2 ;;
     --sha256) SHA256=${2:?--sha256 needs a hash}; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done

@@ -36,7 +36,7 @@ FFMPEG_NAMES = r"(avcodec|avformat|avutil|avfilter|avdevice|swscale|swresample|p
 FFMPEG_LIB = re.compile(rf"^lib{FFMPEG_NAMES}\.so")
 LINKED = ("avcodec", "avformat", "avutil", "swscale", "swresample", "avfilter")
 VARIANT = os.environ.get("AUTOCUT_WHEEL_FFMPEG", "lgpl")
-# The LGPL wheel, compressed; measured 4.9 MiB with FFmpeg 5.1 on Debian 12 x86_64.
+# The LGPL wheel, compressed; measured 5.0 MiB with FFmpeg 5.1.9 on Debian 12 x86_64.
 MAX_WHEEL_MIB = 8
 # Everything the LGPL wheel may bundle: the FFmpeg libraries it links, OpenH264 (software
 # H.264 encoder), dav1d (AV1 decoder), libva + libva-drm + libdrm (VAAPI), zlib.
