@@ -4,13 +4,15 @@
 #   --tarball FILE     a tarball you already have (checked against --sha256 when given)
 #   --url URL          downloaded with curl; needs --sha256 (e.g. https://ffmpeg.org/
 #                      releases/ffmpeg-5.1.9.tar.xz, what cibuildwheel uses)
-#   Debian/Ubuntu      `apt-get source --download-only ffmpeg`: the distribution's upstream
-#                      tarball (ffmpeg_<version>.orig.tar.xz), verified by apt against the
-#                      signed Sources index. When apt has no deb-src entries, a copy of the
-#                      enabled `deb` entries as `deb-src` is written to
+#   Debian/Ubuntu      `apt-get source --download-only ffmpeg=<version>`: the upstream
+#                      tarball (ffmpeg_<version>.orig.tar.xz) of the FFmpeg this release of
+#                      the distribution ships (libavcodec-dev's candidate version; deb-src
+#                      entries for testing or sid are not taken; AUTOCUT_FFMPEG_DEB_VERSION
+#                      asks for another), verified by apt against the signed Sources index.
+#                      When apt has no source entry for that version, a copy of the enabled
+#                      `deb` entries as `deb-src` is written to
 #                      /etc/apt/sources.list.d/autocut-deb-src.{sources,list} (root or
-#                      sudo) and `apt-get update` is run; nothing is added when deb-src
-#                      entries for ffmpeg exist already.
+#                      sudo) and `apt-get update` is run; nothing is added otherwise.
 # Elsewhere (AlmaLinux/manylinux, macOS) pass --tarball or --url; see README "Distribution
 # (wheels)". A tarball fetched before is reused from DIR without touching the network.
 #
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --tarball) TARBALL=${2:?--tarball needs a file}; shift 2 ;;
     --url) URL=${2:?--url needs a URL}; shift 2 ;;
     --sha256) SHA256=${2:?--sha256 needs a hash}; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -68,17 +70,32 @@ if [ -n "$URL" ]; then
 fi
 
 # ---- Debian/Ubuntu: the distribution's source package ---------------------------------
-cached=$(ls -t "$DIR"/ffmpeg_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
+command -v apt-get >/dev/null \
+  || die "no apt-get here: pass --tarball FILE or --url URL --sha256 HEX (see --help)"
+# The source of the FFmpeg this distribution release ships (libavcodec-dev's candidate),
+# not whatever newest version some deb-src entry (testing, sid) offers. Whole outputs are
+# read throughout: an early-exiting reader would SIGPIPE apt-cache under pipefail.
+version=$(apt-cache policy libavcodec-dev 2>/dev/null | awk '/Candidate:/ { v = $2 } END { print v }')
+[ "$version" = "(none)" ] && version=""
+if [ -n "$version" ]; then
+  # "Source: ffmpeg (7:5.1.9-0+deb12u1)" when the binary was rebuilt (+bN) on its own.
+  srcv=$(apt-cache show "libavcodec-dev=$version" 2>/dev/null \
+    | awk '/^Source: ffmpeg \(/ && !v { v = $3; gsub(/[()]/, "", v) } END { print v }')
+  version=${srcv:-$version}
+fi
+VERSION=${AUTOCUT_FFMPEG_DEB_VERSION:-$version}
+upstream=${VERSION#*:}
+upstream=${upstream%-*}
+cached=$(ls -t "$DIR"/ffmpeg_"${upstream:-*}".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
 if [ -n "$cached" ]; then
   log "cached: $cached"
   checked "$cached"
   exit 0
 fi
-command -v apt-get >/dev/null \
-  || die "no apt-get here: pass --tarball FILE or --url URL --sha256 HEX (see --help)"
 
-# (Whole outputs are read: an early-exiting reader would SIGPIPE apt-cache under pipefail.)
-has_source() { [ -n "$(apt-cache showsrc ffmpeg 2>/dev/null | sed -n '/^Package: ffmpeg$/p')" ]; }
+has_source() {
+  [ -n "$(apt-cache showsrc ffmpeg 2>/dev/null | sed -n "/^Version: ${VERSION:-.}/p")" ]
+}
 if ! has_source; then
   # deb822 files (Debian 12, Ubuntu 24.04): every stanza whose Types has `deb` again with
   # Types: deb-src. One-line files: every `deb ` line as `deb-src `.
@@ -92,15 +109,15 @@ if ! has_source; then
   oneline=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
     | sed -n 's/^[ \t]*deb[ \t]\+/deb-src /p' || true)
   [ -n "$d822$oneline" ] || die "no deb entries in /etc/apt to derive deb-src entries from"
-  log "apt has no source entries for ffmpeg: adding deb-src entries ($list.*) and updating"
+  log "apt has no source entry for ffmpeg ${VERSION}: adding deb-src entries ($list.*) and updating"
   if [ -n "$d822" ]; then printf '%s\n' "$d822" | as_root tee "$list.sources" >/dev/null; fi
   if [ -n "$oneline" ]; then printf '%s\n' "$oneline" | as_root tee "$list.list" >/dev/null; fi
   as_root apt-get update -qq || die "apt-get update failed"
-  has_source || die "still no source package for ffmpeg after adding deb-src entries"
+  has_source || die "still no source package for ffmpeg ${VERSION} after adding deb-src entries"
 fi
-version=$(apt-cache showsrc ffmpeg | awk '/^Version: / && !v { v = $2 } END { print v }')
-log "apt-get source --download-only ffmpeg ($version)"
-(cd "$DIR" && apt-get source -qq --download-only ffmpeg) >&2 || die "apt-get source failed"
-tarball=$(ls -t "$DIR"/ffmpeg_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
-[ -n "$tarball" ] || die "apt-get source left no ffmpeg_*.orig.tar.* in $DIR"
+log "apt-get source --download-only ffmpeg${VERSION:+=$VERSION}"
+(cd "$DIR" && apt-get source -qq --download-only "ffmpeg${VERSION:+=$VERSION}") >&2 \
+  || die "apt-get source failed"
+tarball=$(ls -t "$DIR"/ffmpeg_"${upstream:-*}".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
+[ -n "$tarball" ] || die "apt-get source left no ffmpeg_${upstream:-*}.orig.tar.* in $DIR"
 checked "$tarball"
