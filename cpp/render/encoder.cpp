@@ -18,7 +18,7 @@ Quality parseQuality(const std::string& name) {
 
 namespace {
 
-enum class Family { X264, X265, Nvenc, Vaapi, Qsv, VideoToolbox, Other };
+enum class Family { X264, X265, OpenH264, Nvenc, Vaapi, Qsv, VideoToolbox, Other };
 
 bool endsWith(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -32,6 +32,7 @@ bool startsWith(const std::string& s, const char* prefix) {
 Family familyOf(const std::string& name) {
   if (name == "libx264" || name == "libx264rgb") return Family::X264;
   if (name == "libx265") return Family::X265;
+  if (name == "libopenh264") return Family::OpenH264;
   if (endsWith(name, "_nvenc")) return Family::Nvenc;
   if (endsWith(name, "_vaapi")) return Family::Vaapi;
   if (endsWith(name, "_qsv")) return Family::Qsv;
@@ -73,15 +74,32 @@ bool hardwareDisabledByEnvironment() {
   return env && std::string(env) == "none";
 }
 
-// The software encoder of a codec: libx264 / libx265, or FFmpeg's default encoder for the
-// codec when that is not a hardware one.
+// The software encoder of a codec: libx264 / libx265, else the first software encoder of
+// the codec this FFmpeg has (libopenh264 in an LGPL build), never a hardware one.
 const AVCodec* softwareEncoder(AVCodecID id) {
   const char* name = id == AV_CODEC_ID_HEVC ? "libx265" : id == AV_CODEC_ID_H264 ? "libx264" : nullptr;
   if (name) {
     if (const AVCodec* c = avcodec_find_encoder_by_name(name)) return c;
   }
-  const AVCodec* c = avcodec_find_encoder(id);
-  return c && !isHardwareEncoder(c) ? c : nullptr;
+  void* it = nullptr;
+  while (const AVCodec* c = av_codec_iterate(&it)) {
+    if (c->id == id && av_codec_is_encoder(c) && !isHardwareEncoder(c)) return c;
+  }
+  return nullptr;
+}
+
+// The codec of a software H.264/HEVC encoder this FFmpeg may have been built without
+// ("h264" / "hevc"), or "" for names that are not one.
+std::string softwareEncoderCodec(const std::string& name) {
+  static const char* const h264[] = {"libx264", "libx264rgb", "libopenh264"};
+  static const char* const hevc[] = {"libx265", "libkvazaar", "libsvthevc"};
+  for (const char* n : h264) {
+    if (name == n) return "h264";
+  }
+  for (const char* n : hevc) {
+    if (name == n) return "hevc";
+  }
+  return "";
 }
 
 AVCodecID codecIdOf(const std::string& resolved) {
@@ -137,15 +155,18 @@ VideoEncoder::VideoEncoder(const EncoderRequest& request, const VideoFormat& for
     order.push_back(named);
     if (isHardwareEncoder(named)) order.push_back(softwareEncoder(named->id));
   } else {
-    if (!looksLikeHardwareEncoder(request.encoder)) {
+    const std::string softwareOf = softwareEncoderCodec(request.encoder);
+    if (!looksLikeHardwareEncoder(request.encoder) && softwareOf.empty()) {
       throw Error(ErrorKind::InvalidArgument, "encoder", "",
                   "unknown encoder '" + request.encoder +
                       "' (use 'auto' or an encoder name such as libx264, h264_nvenc)");
     }
-    // A hardware encoder this FFmpeg lacks (h264_videotoolbox on Linux) falls back as one
-    // that fails to open does.
+    // A hardware encoder this FFmpeg lacks (h264_videotoolbox on Linux), or a software
+    // H.264/HEVC encoder it was built without (libx264 in an LGPL build), falls back to
+    // the software encoder of its codec, as a hardware encoder that fails to open does.
     failures_.push_back(request.encoder + ": not built into this FFmpeg");
-    const std::string ofName = startsWith(request.encoder, "hevc_") || startsWith(request.encoder, "h265_")
+    const std::string ofName = !softwareOf.empty() ? softwareOf
+                               : startsWith(request.encoder, "hevc_") || startsWith(request.encoder, "h265_")
                                    ? "hevc"
                                : startsWith(request.encoder, "h264_") ? "h264"
                                                                       : codec;
@@ -286,6 +307,14 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
           opts.set("rc_mode", "CQP");
           opts.set("qp", std::to_string(q.qp));
         }
+        break;
+      case Family::OpenH264:
+        // No constant-quality mode: an average bit rate by size and frame rate (the
+        // VideoToolbox column's bit/px). Frames are never skipped to meet it.
+        if (!useBitrate) {
+          ctx->bit_rate = static_cast<int64_t>(q.bitsPerPixel * format.width * format.height * fps);
+        }
+        opts.set("allow_skip_frames", "0");
         break;
       case Family::Qsv:
         if (!useBitrate) {

@@ -8,20 +8,24 @@
 //     <codec>_qsv, each tried only when compiled into FFmpeg; then the software encoder.
 //     AUTOCUT_NATIVE_HWACCEL=none skips the hardware encoders.
 //   encoder="<name>": that encoder; when it is a hardware encoder (or a hardware name this
-//     FFmpeg lacks) and fails to open, the software encoder of its codec. A software
-//     encoder that fails, or an unknown software name, is an error.
+//     FFmpeg lacks) and fails to open, the software encoder of its codec; a software
+//     H.264/HEVC encoder this FFmpeg lacks (libx264 in an LGPL build) likewise. A software
+//     encoder that fails, or an unknown name, is an error.
+//   The software encoder of a codec: libx264 / libx265, else the first software encoder
+//     of the codec in this FFmpeg (libopenh264 in an LGPL build).
 //   codec: "h264" | "hevc" (alias "h265") | "auto" (hevc on Apple Silicon, h264 elsewhere).
 //   A hardware encoder that opens but later fails mid-stream is an EncodeError (the file
 //   header is already written by then); only opening falls back.
 //
 // Quality table (`bitrate` > 0 replaces it with that average bit rate, in bits/s):
-//   quality | libx264            | libx265            | *_nvenc             | *_vaapi     | *_qsv     | *_videotoolbox
-//   high    | crf 18, medium     | crf 20, medium     | vbr cq 19, p5       | CQP qp 20   | CQP qp 20 | q:v 65  or 0.15 bit/px
-//   medium  | crf 23, fast       | crf 26, fast       | vbr cq 25, p4       | CQP qp 25   | CQP qp 25 | q:v 50  or 0.08 bit/px
-//   low     | crf 28, veryfast   | crf 30, veryfast   | vbr cq 31, p3       | CQP qp 30   | CQP qp 30 | q:v 35  or 0.04 bit/px
+//   quality | libx264            | libx265            | *_nvenc             | *_vaapi     | *_qsv     | *_videotoolbox         | libopenh264
+//   high    | crf 18, medium     | crf 20, medium     | vbr cq 19, p5       | CQP qp 20   | CQP qp 20 | q:v 65  or 0.15 bit/px | 0.15 bit/px
+//   medium  | crf 23, fast       | crf 26, fast       | vbr cq 25, p4       | CQP qp 25   | CQP qp 25 | q:v 50  or 0.08 bit/px | 0.08 bit/px
+//   low     | crf 28, veryfast   | crf 30, veryfast   | vbr cq 31, p3       | CQP qp 30   | CQP qp 30 | q:v 35  or 0.04 bit/px | 0.04 bit/px
 // (x264/x265: CRF and preset; nvenc: rc=vbr with constant-quality target cq and preset;
 // VideoToolbox: constant quality q:v where the hardware supports it (Apple Silicon),
-// otherwise an average bit rate of bit/px x width x height x fps.)
+// otherwise an average bit rate of bit/px x width x height x fps; OpenH264 has no
+// constant-quality mode: always that bit rate.)
 #pragma once
 
 #include <functional>

@@ -35,7 +35,8 @@ DEMO_CLIPS: dict[str, tuple[str, float]] = {
                         "start_y=0.131825:start_scale=0.5,hue=H=2*t", 5.0),
     # The deliberately bad ones: blurred, dark, and noisy + shaky.
     "10_bad_blurry": (f"mandelbrot=size={W}x{H}:rate=30:maxiter=256,gblur=sigma=8", 5.0),
-    "11_bad_dark": (f"testsrc2=size={W}x{H}:rate=30,eq=brightness=-0.55:contrast=0.5", 5.0),
+    # eq=brightness=-0.55:contrast=0.5 as a luma curve: lutyuv is in LGPL builds, eq not.
+    "11_bad_dark": (f"testsrc2=size={W}x{H}:rate=30,lutyuv=y='clip(val*0.5-76.5,0,255)'", 5.0),
     "12_bad_shaky_noisy": ("mandelbrot=size=800x450:rate=30:maxiter=256,"
                            f"crop={W}:{H}:x='80+40*sin(2*PI*t*7)':y='45+30*sin(2*PI*t*5.3)',"
                            "noise=alls=45:allf=t", 5.0),

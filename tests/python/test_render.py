@@ -342,6 +342,21 @@ def test_hardware_encoder_that_cannot_open_falls_back(media, outdir, encoder, de
     assert ac.probe(outdir / "fallback.mp4").codec == ("hevc" if software == "libx265" else "h264")
 
 
+@pytest.mark.parametrize("encoder,codec", [("libopenh264", "h264"), ("libkvazaar", "hevc"),
+                                           ("libx264", "h264")])
+def test_a_software_encoder_this_ffmpeg_lacks_falls_back_to_its_codecs(media, outdir, encoder,
+                                                                      codec):
+    """An LGPL build has no libx264, most builds no libkvazaar: naming one renders with
+    the software encoder of the same codec instead of failing; one that exists is used."""
+    t = ac.Timeline(canvas=(160, 96)).add(numbered(media, 30, 3, cb=80), 0, 0.3)
+    res = ac.render(t, outdir / "sw.mp4", encoder=encoder)
+    assert res.frames == 9
+    assert ac.probe(outdir / "sw.mp4").codec == codec
+    assert res.encoder_used not in ac.hardware()["encoders"]
+    if encoder == "libx264":
+        assert res.encoder_used == "libx264"
+
+
 def test_auto_encoder_and_bad_options(media, outdir):
     t = ac.Timeline(canvas=(160, 96)).add(numbered(media, 30, 3, cb=80), 0, 0.3)
     res = ac.render(t, outdir / "auto.mp4", hwaccel="none")
