@@ -18,11 +18,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any, TextIO, Union
 
 from ._core import MediaInfo, probe
 from .analysis import ClipAnalysis, analyze
 from .cache import AnalysisCache, CacheKey, make_key, open_cache
+
+_BATCH_IDS = count(1)  # numbers each analyze_many call's worker threads
 
 PathLike = Union[str, "os.PathLike[str]"]
 Result = Union[ClipAnalysis, "AnalysisFailure"]
@@ -545,7 +548,9 @@ class _Batch:
     def schedule(self, todo: list[int]) -> None:
         pending = deque(todo)
         last_tick = time.monotonic()
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="autocut-analyze")
+        # A name of this batch's own: threads are joined by it below.
+        prefix = f"autocut-analyze-{next(_BATCH_IDS)}"
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=prefix)
         try:
             while (pending and not self.cancel.is_set()) or self.running:
                 limit = self.allowed()
@@ -571,6 +576,12 @@ class _Batch:
             raise
         finally:
             pool.shutdown(wait=True)
+            # A Ctrl-C landing inside submit() can leave a worker started but not yet
+            # known to the pool (so not joined by shutdown); it exits on the pool's
+            # shutdown sentinel: wait for it too, so no thread outlives the call.
+            for t in threading.enumerate():
+                if t.name.startswith(prefix + "_") and t is not threading.current_thread():
+                    t.join()
 
 
 def analyze_many(
