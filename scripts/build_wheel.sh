@@ -97,17 +97,9 @@ fi
 # ---- FFmpeg: the system's, the lean LGPL one (--lgpl), or the one under --ffmpeg-prefix -
 if [ "$LGPL" -eq 1 ]; then
   if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
-    missing=()
-    for p in nasm libopenh264-dev libdav1d-dev libva-dev libffmpeg-nvenc-dev xz-utils; do
-      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-      log "installing the LGPL FFmpeg's build dependencies: ${missing[*]}"
-      sudo=""
-      [ "$(id -u)" -eq 0 ] || sudo="sudo"
-      $sudo apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    fi
+    # The LGPL FFmpeg's build dependencies.
+    . scripts/debian_packages.sh
+    debian_install_missing nasm libopenh264-dev libdav1d-dev libva-dev libffmpeg-nvenc-dev xz-utils
   fi
   tarball=$(bash scripts/fetch_ffmpeg_source.sh ${FFTARBALL:+--tarball "$FFTARBALL"})
   PREFIX=$ROOT/build/ffmpeg-lgpl/install

@@ -21,19 +21,11 @@ log() { printf '[fuzz] %s\n' "$*"; }
 
 # ---- A clang with libFuzzer ---------------------------------------------------------
 if [ "$(uname -s)" = Linux ] && command -v dpkg-query >/dev/null && [ -z "${FUZZ_CXX:-}" ]; then
-  missing=()
-  for p in clang-14 libclang-rt-14-dev; do  # libFuzzer's runtime is in libclang-rt
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing: ${missing[*]}"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    # Not fatal: a release without clang-14 may still have another clang with libFuzzer.
-    { $sudo apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } ||
-      log "could not install ${missing[*]}; looking for another clang"
-  fi
+  . scripts/debian_packages.sh
+  # libFuzzer's runtime is in libclang-rt. Not fatal: a release without clang-14 may
+  # still have another clang with libFuzzer.
+  debian_install_missing clang-14 libclang-rt-14-dev ||
+    log "could not install clang-14 / libclang-rt-14-dev; looking for another clang"
 fi
 CXX_FUZZ=""
 for c in "${FUZZ_CXX:-}" clang++-14 clang++ "$(brew --prefix llvm 2>/dev/null)/bin/clang++"; do

@@ -11,25 +11,16 @@ log() { printf '[setup] %s\n' "$*"; }
 install_debian() {
   local wanted=(pkg-config g++ make ffmpeg libavformat-dev libavcodec-dev libavutil-dev
                 libswscale-dev libswresample-dev libavfilter-dev libgtest-dev python3-venv python3-dev)
-  local missing=()
-  for p in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
   # A Python that is not Debian's own (pyenv, conda) brings venv and headers itself.
   if [ "$(command -v python3)" != "/usr/bin/python3" ]; then
-    local keep=()
-    for p in "${missing[@]}"; do
+    local keep=() p
+    for p in "${wanted[@]}"; do
       case "$p" in python3-venv|python3-dev) ;; *) keep+=("$p") ;; esac
     done
-    missing=("${keep[@]+"${keep[@]}"}")
+    wanted=("${keep[@]}")
   fi
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing: ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
+  . scripts/debian_packages.sh
+  debian_install_missing "${wanted[@]}"
 }
 
 install_macos() {
