@@ -266,7 +266,9 @@ Image FrameConverter::convert(const DecodedFrame& frame) {
       // Hardware decoders hand out NV12 / P010 (interleaved chroma, samples in the high
       // bits): those become the planar layout a software decoder gives, so "yuv" is
       // always Y, U, V with samples in the low bits whatever decoded the frame.
-      img = desc && desc->nb_components >= 3 && (shift || desc->comp[1].plane == desc->comp[2].plane)
+      img = desc && desc->nb_components >= 3 &&
+                    !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE)) &&
+                    (shift || desc->comp[1].plane == desc->comp[2].plane)
                 ? planarCopy(f)
                 : planesOf(frame.frame, false);
       break;

@@ -217,6 +217,40 @@ TEST(Hardware, HelpersOnSoftwareFramesAndNoDevice) {
   }
 }
 
+// RGB frames have no YUV planes to hand out, copied or not.
+TEST(Convert, RgbFramesHaveNoYuvPlanes) {
+  UniqueAVFrame f = makeFrame();
+  f->format = AV_PIX_FMT_RGB24;
+  f->width = 4;
+  f->height = 2;
+  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+  DecodedFrame d;
+  d.frame = shareFrame(std::move(f));
+  FrameConverter conv(OutputFormat::Yuv, 0, 0, 0);
+  EXPECT_THROW(conv.convert(d), Error);
+}
+
+// Packed 4:2:2 (YUYV, from capture devices and some codecs) also becomes planar.
+TEST(Convert, PackedYuyvBecomesPlanarYuv) {
+  UniqueAVFrame f = makeFrame();
+  f->format = AV_PIX_FMT_YUYV422;
+  f->width = 4;
+  f->height = 1;
+  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+  const uint8_t row[8] = {10, 100, 11, 200, 12, 101, 13, 201};  // Y0 U0 Y1 V0 Y2 U1 Y3 V1
+  std::memcpy(f->data[0], row, sizeof row);
+  DecodedFrame d;
+  d.frame = shareFrame(std::move(f));
+  const Image img = FrameConverter(OutputFormat::Yuv, 0, 0, 0).convert(d);
+  ASSERT_EQ(img.planes.size(), 3u);
+  ASSERT_EQ(img.planes[1].width, 2);
+  for (int x = 0; x < 4; ++x) EXPECT_EQ(img.planes[0].data[x], 10 + x);
+  EXPECT_EQ(img.planes[1].data[0], 100);
+  EXPECT_EQ(img.planes[1].data[1], 101);
+  EXPECT_EQ(img.planes[2].data[0], 200);
+  EXPECT_EQ(img.planes[2].data[1], 201);
+}
+
 // What hardware decoders hand out (NV12: interleaved chroma; P010: 10-bit samples in the
 // high bits) comes out of format "yuv" as the planar layout software decoders give.
 TEST(Convert, SemiPlanarFramesBecomePlanarYuv) {
