@@ -27,6 +27,16 @@ UniqueAVFrame makeFrame() {
   return frame;
 }
 
+UniqueAVFrame makeVideoFrame(AVPixelFormat format, int width, int height, ErrorKind kind,
+                             const char* what, const std::string& path) {
+  UniqueAVFrame frame = makeFrame();
+  frame->format = format;
+  frame->width = width;
+  frame->height = height;
+  check(av_frame_get_buffer(frame.get(), 0), kind, what, path);
+  return frame;
+}
+
 std::shared_ptr<AVFrame> shareFrame(UniqueAVFrame frame) {
   return std::shared_ptr<AVFrame>(frame.release(), [](AVFrame* f) { av_frame_free(&f); });
 }

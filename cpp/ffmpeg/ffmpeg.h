@@ -96,6 +96,10 @@ inline bool isHardwareFrame(const AVFrame* frame) noexcept {
 
 // Allocators that throw instead of returning nullptr.
 UniqueAVFrame makeFrame();
+// A video frame of `format`, width x height with buffers (contents unset). Failure is an
+// Error of `kind` naming `what` and `path`.
+UniqueAVFrame makeVideoFrame(AVPixelFormat format, int width, int height, ErrorKind kind,
+                             const char* what = "allocate frame", const std::string& path = "");
 // Shared ownership of a frame (numpy views and pending queues outlive the decoder).
 std::shared_ptr<AVFrame> shareFrame(UniqueAVFrame frame);
 UniqueAVPacket makePacket();

@@ -19,9 +19,20 @@ AVHWDeviceType deviceType(const AVBufferRef* device) noexcept {
                 : AV_HWDEVICE_TYPE_NONE;
 }
 
+AVHWDeviceType framesDeviceType(const AVBufferRef* framesContext) noexcept {
+  if (!framesContext) return AV_HWDEVICE_TYPE_NONE;
+  return deviceType(reinterpret_cast<const AVHWFramesContext*>(framesContext->data)->device_ref);
+}
+
 AVHWDeviceType frameDeviceType(const AVFrame* frame) noexcept {
-  if (!isHardwareFrame(frame)) return AV_HWDEVICE_TYPE_NONE;
-  return deviceType(reinterpret_cast<const AVHWFramesContext*>(frame->hw_frames_ctx->data)->device_ref);
+  return isHardwareFrame(frame) ? framesDeviceType(frame->hw_frames_ctx) : AV_HWDEVICE_TYPE_NONE;
+}
+
+AVPixelFormat hardwarePixelFormat(const AVCodec* codec, AVHWDeviceType type, int method) {
+  for (int i = 0; const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i); ++i) {
+    if ((cfg->methods & method) && cfg->device_type == type) return cfg->pix_fmt;
+  }
+  return AV_PIX_FMT_NONE;
 }
 
 AVPixelFormat frameSoftwareFormat(const AVFrame* frame) noexcept {

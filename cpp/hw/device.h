@@ -38,9 +38,15 @@ UniqueAVBufferRef openDevice(AVHWDeviceType type);
 
 bool isHardwareEncoder(const AVCodec* codec);
 
+// The pixel format of `codec`'s hardware configuration for device `type` that supports
+// `method` (AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX / _HW_FRAMES_CTX), or
+// AV_PIX_FMT_NONE when it has none.
+AVPixelFormat hardwarePixelFormat(const AVCodec* codec, AVHWDeviceType type, int method);
+
 // The device type of a device context or of a hardware frame (AV_HWDEVICE_TYPE_NONE for
 // nullptr / a software frame).
 AVHWDeviceType deviceType(const AVBufferRef* device) noexcept;
+AVHWDeviceType framesDeviceType(const AVBufferRef* framesContext) noexcept;
 AVHWDeviceType frameDeviceType(const AVFrame* frame) noexcept;
 // The software format a hardware frame's pixels have (its frames context's sw_format).
 AVPixelFormat frameSoftwareFormat(const AVFrame* frame) noexcept;

@@ -105,11 +105,7 @@ Image FrameConverter::planarCopy(const AVFrame* src) {
     throw Error(ErrorKind::InvalidArgument, "convert", "",
                 std::string("no planar layout for pixel format ") + desc->name);
   }
-  UniqueAVFrame out = makeFrame();
-  out->format = planar;
-  out->width = src->width;
-  out->height = src->height;
-  check(av_frame_get_buffer(out.get(), 0), ErrorKind::Decode, "allocate frame", "");
+  UniqueAVFrame out = makeVideoFrame(planar, src->width, src->height, ErrorKind::Decode);
   const int bytes = depth > 8 ? 2 : 1;
   // Sample c (0 = Y, 1 = U, 2 = V) of row y, column x, moved to the low bits.
   auto copyComponent = [&](int c, int w, int h) {
@@ -142,11 +138,8 @@ Image FrameConverter::planarCopy(const AVFrame* src) {
 }
 
 Image FrameConverter::shiftedLuma(const AVFrame* src, int shift, int depth, bool toEightBit) {
-  UniqueAVFrame out = makeFrame();
-  out->format = toEightBit ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16LE;
-  out->width = src->width;
-  out->height = src->height;
-  check(av_frame_get_buffer(out.get(), 0), ErrorKind::Decode, "allocate frame", "");
+  UniqueAVFrame out = makeVideoFrame(toEightBit ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16LE,
+                                     src->width, src->height, ErrorKind::Decode);
   const int down = shift + (toEightBit ? depth - 8 : 0);
   for (int y = 0; y < src->height; ++y) {
     const auto* in = reinterpret_cast<const uint16_t*>(src->data[0] + y * src->linesize[0]);
@@ -233,11 +226,7 @@ Image FrameConverter::scaled(const AVFrame* src, AVPixelFormat dstFormat, bool l
     swsRange_ = range;
     swsSpace_ = space;
   }
-  UniqueAVFrame out = makeFrame();
-  out->format = dstFormat;
-  out->width = outW;
-  out->height = outH;
-  check(av_frame_get_buffer(out.get(), 0), ErrorKind::Decode, "allocate frame", "");
+  UniqueAVFrame out = makeVideoFrame(dstFormat, outW, outH, ErrorKind::Decode);
   const uint8_t* const srcData[4] = {src->data[0], lumaOnly ? nullptr : src->data[1],
                                      lumaOnly ? nullptr : src->data[2], nullptr};
   const int srcLines[4] = {src->linesize[0], lumaOnly ? 0 : src->linesize[1],

@@ -155,17 +155,12 @@ void VideoDecoder::openCodec(bool allowHardware) {
   hwPixFmt_ = AV_PIX_FMT_NONE;
   hwActive_ = false;
   const HwRequest req = parseHwaccel(options_.hwaccel);
+  constexpr int kDeviceMethod = AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX;
   if (allowHardware && options_.device) {
-    const AVHWDeviceType type = deviceType(options_.device);
-    for (int i = 0;; ++i) {
-      const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i);
-      if (!cfg) break;
-      if ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && cfg->device_type == type) {
-        hwPixFmt_ = cfg->pix_fmt;
-        hwDevice_.reset(av_buffer_ref(options_.device));
-        if (!hwDevice_) throw std::bad_alloc();
-        break;
-      }
+    hwPixFmt_ = hardwarePixelFormat(codec, deviceType(options_.device), kDeviceMethod);
+    if (hwPixFmt_ != AV_PIX_FMT_NONE) {
+      hwDevice_.reset(av_buffer_ref(options_.device));
+      if (!hwDevice_) throw std::bad_alloc();
     }
   } else if (allowHardware && !req.none) {
     const std::vector<AVHWDeviceType> types =
@@ -180,14 +175,7 @@ void VideoDecoder::openCodec(bool allowHardware) {
         }
         continue;
       }
-      for (int i = 0;; ++i) {
-        const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i);
-        if (!cfg) break;
-        if ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && cfg->device_type == type) {
-          hwPixFmt_ = cfg->pix_fmt;
-          break;
-        }
-      }
+      hwPixFmt_ = hardwarePixelFormat(codec, type, kDeviceMethod);
       if (hwPixFmt_ != AV_PIX_FMT_NONE) {
         hwDevice_ = std::move(device);
         break;

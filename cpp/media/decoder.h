@@ -1,9 +1,9 @@
 // VideoDecoder: streaming decode of one video stream with bounded memory.
 //
 // Frames come out in presentation order as refcounted software AVFrames (hardware
-// frames are mapped or transferred first, unless the caller keeps them on the device). Memory is bounded by decoder threads x frame
-// size, never by clip length. One decoder is used by one thread at a time; separate
-// decoders in separate threads run in parallel.
+// frames are mapped or transferred first, unless the caller keeps them on the device).
+// Memory is bounded by decoder threads x frame size, never by clip length. One decoder is
+// used by one thread at a time; separate decoders in separate threads run in parallel.
 #pragma once
 
 #include <chrono>

@@ -42,12 +42,8 @@ Compositor::Compositor(int width, int height, FitMode fit, Yuv background)
 }
 
 UniqueAVFrame Compositor::allocate(int width, int height) {
-  UniqueAVFrame f = makeFrame();
-  f->format = AV_PIX_FMT_YUV420P;
-  f->width = width;
-  f->height = height;
-  check(av_frame_get_buffer(f.get(), 0), ErrorKind::Encode, "allocate canvas frame", "");
-  return f;
+  return makeVideoFrame(AV_PIX_FMT_YUV420P, width, height, ErrorKind::Encode,
+                        "allocate canvas frame");
 }
 
 SwsContext* Compositor::scaler(Scaler& s, const std::array<int, 8>& key, int flags,

@@ -73,9 +73,6 @@ DeviceScaler::DeviceScaler(const AVFrame* first, int width, int height, AVPixelF
   if (!framesContext_ || !deviceScaleFilter(filter.type)) {
     throw Error(ErrorKind::Encode, "scale on device", "", "no device scale filter for this frame");
   }
-  auto fail = [](int ret, const char* what) {
-    check(ret, ErrorKind::Encode, what, "");
-  };
   graph_.reset(avfilter_graph_alloc());
   if (!graph_) throw std::bad_alloc();
 
@@ -83,13 +80,14 @@ DeviceScaler::DeviceScaler(const AVFrame* first, int width, int height, AVPixelF
                                  std::to_string(first->height) +
                                  ":pix_fmt=" + std::to_string(first->format) +
                                  ":time_base=1/1000:pixel_aspect=1/1";
-  fail(avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in",
-                                    bufferArgs.c_str(), nullptr, graph_.get()),
-       "create device buffer source");
+  check(avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in",
+                                     bufferArgs.c_str(), nullptr, graph_.get()),
+        ErrorKind::Encode, "create device buffer source", "");
   UniqueAVBufferSrcParameters params(av_buffersrc_parameters_alloc());
   if (!params) throw std::bad_alloc();
   params->hw_frames_ctx = first->hw_frames_ctx;  // referenced by the call below
-  fail(av_buffersrc_parameters_set(source_, params.get()), "set device frames");
+  check(av_buffersrc_parameters_set(source_, params.get()), ErrorKind::Encode,
+        "set device frames", "");
 
   std::string scaleArgs = "w=" + std::to_string(width) + ":h=" + std::to_string(height);
   if (filter.takesFormat) scaleArgs += std::string(":format=") + av_get_pix_fmt_name(format);
@@ -97,15 +95,16 @@ DeviceScaler::DeviceScaler(const AVFrame* first, int width, int height, AVPixelF
   // encoder holding device frames must not starve the decoder's small pool.
   if (filter.type == AV_HWDEVICE_TYPE_CUDA) scaleArgs += ":interp_algo=bicubic:passthrough=0";
   AVFilterContext* scale = nullptr;
-  fail(avfilter_graph_create_filter(&scale, avfilter_get_by_name(filter.name), "scale",
-                                    scaleArgs.c_str(), nullptr, graph_.get()),
-       "create device scale filter");
-  fail(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr,
-                                    nullptr, graph_.get()),
-       "create device buffer sink");
-  fail(avfilter_link(source_, 0, scale, 0), "link device filters");
-  fail(avfilter_link(scale, 0, sink_, 0), "link device filters");
-  fail(avfilter_graph_config(graph_.get(), nullptr), "configure device scaling");
+  check(avfilter_graph_create_filter(&scale, avfilter_get_by_name(filter.name), "scale",
+                                     scaleArgs.c_str(), nullptr, graph_.get()),
+        ErrorKind::Encode, "create device scale filter", "");
+  check(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr,
+                                     nullptr, graph_.get()),
+        ErrorKind::Encode, "create device buffer sink", "");
+  check(avfilter_link(source_, 0, scale, 0), ErrorKind::Encode, "link device filters", "");
+  check(avfilter_link(scale, 0, sink_, 0), ErrorKind::Encode, "link device filters", "");
+  check(avfilter_graph_config(graph_.get(), nullptr), ErrorKind::Encode,
+        "configure device scaling", "");
 }
 
 bool DeviceScaler::matches(const AVFrame* frame) const noexcept {

@@ -201,13 +201,10 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
   UniqueAVBufferRef frames;
   // A hardware encoder on the device the frames come from takes them as device frames.
   const AVHWDeviceType sourceDevice = deviceType(request.device);
-  bool onSourceDevice = false;
-  if (sourceDevice != AV_HWDEVICE_TYPE_NONE && isHardwareEncoder(codec)) {
-    for (int i = 0; const AVCodecHWConfig* cfg = avcodec_get_hw_config(codec, i); ++i) {
-      onSourceDevice = onSourceDevice || ((cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_FRAMES_CTX) &&
-                                          cfg->device_type == sourceDevice);
-    }
-  }
+  const bool onSourceDevice =
+      sourceDevice != AV_HWDEVICE_TYPE_NONE && isHardwareEncoder(codec) &&
+      hardwarePixelFormat(codec, sourceDevice, AV_CODEC_HW_CONFIG_METHOD_HW_FRAMES_CTX) !=
+          AV_PIX_FMT_NONE;
   if (onSourceDevice) {
     // chosen below, from the hardware configurations
   } else if (takes(AV_PIX_FMT_YUV420P)) {
@@ -339,9 +336,7 @@ bool VideoEncoder::tryOpen(const AVCodec* codec, const EncoderRequest& request,
       name_ = name;
       swFormat_ = swFormat;
       hwFrames_ = std::move(frames);
-      deviceFrames_ = hwFrames_ ? deviceType(reinterpret_cast<AVHWFramesContext*>(
-                                                 hwFrames_->data)->device_ref)
-                                : AV_HWDEVICE_TYPE_NONE;
+      deviceFrames_ = framesDeviceType(hwFrames_.get());
       return true;
     }
     failures_.push_back(name + ": " + avErrorText(ret));
@@ -366,11 +361,8 @@ void VideoEncoder::encode(const AVFrame* canvas, const std::function<void(AVPack
                                     canvas->width, canvas->height, swFormat_, SWS_BILINEAR,
                                     nullptr, nullptr, nullptr));
       if (!convert_) throw Error(ErrorKind::Encode, "create converter", name_, "yuv420p to encoder format");
-      converted_ = makeFrame();
-      converted_->format = swFormat_;
-      converted_->width = canvas->width;
-      converted_->height = canvas->height;
-      check(av_frame_get_buffer(converted_.get(), 0), ErrorKind::Encode, "allocate frame", name_);
+      converted_ = makeVideoFrame(swFormat_, canvas->width, canvas->height, ErrorKind::Encode,
+                                  "allocate frame", name_);
     }
     check(av_frame_make_writable(converted_.get()), ErrorKind::Encode, "allocate frame", name_);
     sws_scale(convert_.get(), canvas->data, canvas->linesize, 0, canvas->height, converted_->data,

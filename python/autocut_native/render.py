@@ -43,8 +43,9 @@ def render(
     scaled and nothing else (upright, same aspect ratio, BT.709 8-bit) is scaled on the
     device and, with a hardware encoder of that device, encoded there without ever
     reaching system memory (RenderResult.device_frames counts those frames); other
-    segments are downloaded and composited on the CPU. threads: 0 = automatic. progress(frames_done, frames_total) is called on this
-    thread about every 0.1 s; an exception from it aborts the render.
+    segments are downloaded and composited on the CPU. threads: 0 = automatic.
+    progress(frames_done, frames_total) is called on this thread about every 0.1 s; an
+    exception from it aborts the render.
 
     The file is written beside `output` under a temporary name and renamed at the end;
     on any error or Ctrl-C nothing is left behind. Raises OutputError when the destination

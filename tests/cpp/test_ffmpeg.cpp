@@ -20,6 +20,13 @@ using namespace autocut;
 
 namespace {
 
+// The planes VideoReader's format "yuv" hands out for a decoded frame.
+Image yuvPlanes(UniqueAVFrame frame) {
+  DecodedFrame d;
+  d.frame = shareFrame(std::move(frame));
+  return FrameConverter(OutputFormat::Yuv, 0, 0, 0).convert(d);
+}
+
 std::filesystem::path tempFile(const std::string& name, const std::string& bytes) {
   auto dir = std::filesystem::temp_directory_path() / "autocut_cpp_tests";
   std::filesystem::create_directories(dir);
@@ -202,11 +209,7 @@ TEST(Hardware, ReportAndParse) {
 }
 
 TEST(Hardware, HelpersOnSoftwareFramesAndNoDevice) {
-  UniqueAVFrame f = makeFrame();
-  f->format = AV_PIX_FMT_YUV420P;
-  f->width = 8;
-  f->height = 4;
-  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+  UniqueAVFrame f = makeVideoFrame(AV_PIX_FMT_YUV420P, 8, 4, ErrorKind::Decode);
   EXPECT_FALSE(isHardwareFrame(f.get()));
   EXPECT_EQ(frameDeviceType(f.get()), AV_HWDEVICE_TYPE_NONE);
   EXPECT_EQ(frameSoftwareFormat(f.get()), AV_PIX_FMT_YUV420P);
@@ -219,29 +222,15 @@ TEST(Hardware, HelpersOnSoftwareFramesAndNoDevice) {
 
 // RGB frames have no YUV planes to hand out, copied or not.
 TEST(Convert, RgbFramesHaveNoYuvPlanes) {
-  UniqueAVFrame f = makeFrame();
-  f->format = AV_PIX_FMT_RGB24;
-  f->width = 4;
-  f->height = 2;
-  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
-  DecodedFrame d;
-  d.frame = shareFrame(std::move(f));
-  FrameConverter conv(OutputFormat::Yuv, 0, 0, 0);
-  EXPECT_THROW(conv.convert(d), Error);
+  EXPECT_THROW(yuvPlanes(makeVideoFrame(AV_PIX_FMT_RGB24, 4, 2, ErrorKind::Decode)), Error);
 }
 
 // Packed 4:2:2 (YUYV, from capture devices and some codecs) also becomes planar.
 TEST(Convert, PackedYuyvBecomesPlanarYuv) {
-  UniqueAVFrame f = makeFrame();
-  f->format = AV_PIX_FMT_YUYV422;
-  f->width = 4;
-  f->height = 1;
-  ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+  UniqueAVFrame f = makeVideoFrame(AV_PIX_FMT_YUYV422, 4, 1, ErrorKind::Decode);
   const uint8_t row[8] = {10, 100, 11, 200, 12, 101, 13, 201};  // Y0 U0 Y1 V0 Y2 U1 Y3 V1
   std::memcpy(f->data[0], row, sizeof row);
-  DecodedFrame d;
-  d.frame = shareFrame(std::move(f));
-  const Image img = FrameConverter(OutputFormat::Yuv, 0, 0, 0).convert(d);
+  const Image img = yuvPlanes(std::move(f));
   ASSERT_EQ(img.planes.size(), 3u);
   ASSERT_EQ(img.planes[1].width, 2);
   for (int x = 0; x < 4; ++x) EXPECT_EQ(img.planes[0].data[x], 10 + x);
@@ -255,11 +244,8 @@ TEST(Convert, PackedYuyvBecomesPlanarYuv) {
 // high bits) comes out of format "yuv" as the planar layout software decoders give.
 TEST(Convert, SemiPlanarFramesBecomePlanarYuv) {
   for (const bool tenBit : {false, true}) {
-    UniqueAVFrame f = makeFrame();
-    f->format = tenBit ? AV_PIX_FMT_P010LE : AV_PIX_FMT_NV12;
-    f->width = 6;
-    f->height = 4;
-    ASSERT_GE(av_frame_get_buffer(f.get(), 0), 0);
+    UniqueAVFrame f =
+        makeVideoFrame(tenBit ? AV_PIX_FMT_P010LE : AV_PIX_FMT_NV12, 6, 4, ErrorKind::Decode);
     auto put = [&](int plane, int x, int y, int value) {
       if (tenBit) {
         const auto v = static_cast<uint16_t>(value << 6);
@@ -277,10 +263,7 @@ TEST(Convert, SemiPlanarFramesBecomePlanarYuv) {
         put(1, 2 * x + 1, y, 200 + 10 * y + x);  // V
       }
     }
-    DecodedFrame d;
-    d.frame = shareFrame(std::move(f));
-    FrameConverter conv(OutputFormat::Yuv, 0, 0, 0);
-    const Image img = conv.convert(d);
+    const Image img = yuvPlanes(std::move(f));
     ASSERT_EQ(img.planes.size(), 3u);
     auto at = [&](int p, int x, int y) {
       const ImageView& v = img.planes[static_cast<size_t>(p)];
