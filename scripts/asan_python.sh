@@ -26,21 +26,10 @@ if [ ! -e "$LIBASAN" ]; then
 fi
 PY=$(command -v python)
 
-mkdir -p "$BUILD"
-CC=gcc CXX=g++ cmake -S . -B "$BUILD" -G Ninja -DAUTOCUT_BUILD_PYTHON=ON -DAUTOCUT_SANITIZE=ON \
-  -DAUTOCUT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" \
-  -DPython_EXECUTABLE="$PY" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" \
-  -DSKBUILD_PROJECT_VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -1)" \
-  >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
-cmake --build "$BUILD" --target _core -j "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
-
 # The package as the wheel lays it out, with the sanitized extension inside.
+CC=gcc CXX=g++ bash scripts/stage_core.sh "$PY" "$BUILD" -DAUTOCUT_SANITIZE=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g"
 STAGE=$BUILD/stage
-rm -rf "$STAGE"
-mkdir -p "$STAGE"
-cp -R python/autocut_native "$STAGE/"
-find "$STAGE" \( -name __pycache__ -o -name '*.so' \) -prune -exec rm -rf {} +
-cp "$BUILD"/_core*.so "$STAGE/autocut_native/"
 
 # libstdc++ too: ASan resolves the real __cxa_throw when it starts, and python is C.
 export LD_PRELOAD="$LIBASAN $(gcc -print-file-name=libstdc++.so)"

@@ -61,15 +61,7 @@ cmake --build "$WORK/cpp" -j "$JOBS"
 log "Python module against it, staged on PYTHONPATH"
 PY=$ROOT/.venv/bin/python
 [ -x "$PY" ] || die "no .venv: run scripts/setup.sh first"
-cmake -S . -B "$WORK/py" -G Ninja -DAUTOCUT_BUILD_PYTHON=ON -DAUTOCUT_WERROR=ON \
-  -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE="$PY" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" \
-  -DSKBUILD_PROJECT_VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -1)" \
-  >"$WORK/py.configure.log" 2>&1 || { cat "$WORK/py.configure.log"; exit 1; }
-cmake --build "$WORK/py" --target _core -j "$JOBS"
+bash scripts/stage_core.sh "$PY" "$WORK/py" -DCMAKE_BUILD_TYPE=Release
 STAGE=$WORK/py/stage
-rm -rf "$STAGE" && mkdir -p "$STAGE"
-cp -R python/autocut_native "$STAGE/"
-find "$STAGE" \( -name __pycache__ -o -name '*.so' \) -prune -exec rm -rf {} +
-cp "$WORK"/py/_core*.so "$STAGE/autocut_native/"
 PYTHONPATH=$STAGE "$PY" -c "import autocut_native as a; v = a.ffmpeg_versions(); print('[check_ffmpeg] running against FFmpeg', v['ffmpeg'], v['libavcodec'])"
 PYTHONPATH=$STAGE "$PY" -m pytest -q -p no:cacheprovider tests/python --deselect tests/python/test_wheel.py "$@"
