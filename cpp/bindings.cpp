@@ -317,6 +317,8 @@ py::dict analysisDict(const ClipAnalysis& a) {
   params["analysis_size"] = a.analysisSize;
   params["grid"] = py::make_tuple(a.gridWidth, a.gridHeight);
   params["threads"] = a.threads;
+  params["packets_read"] = a.packetsRead;
+  params["packets_skipped"] = a.packetsSkipped;
   params["decode_s"] = a.decodeS;
   params["metrics_s"] = a.metricsS;
   params["analyzer_version"] = kAnalyzerVersion;

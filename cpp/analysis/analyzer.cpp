@@ -253,6 +253,9 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
   out.analysisSize = options.analysisSize;
   out.threads = options.threads;
   decoder.setSkip(chooseSkip(options, decoder, out.skipUsed));
+  // "auto" also lets the decoder leave out what no tick picks (same frames analysed); an
+  // explicit mode decodes exactly what it names.
+  if (options.sampleFps > 0 && options.skip == "auto") decoder.setSampling(options.sampleFps);
 
   FrameAnalyzer analyzer(out, options.analysisSize);
   FrameQueue queue(3);
@@ -335,6 +338,8 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
   if (workerError) std::rethrow_exception(workerError);
 
   out.framesDecoded = decoder.framesDecoded();
+  out.packetsRead = decoder.packetsRead();
+  out.packetsSkipped = decoder.packetsSkipped();
   out.framesAnalyzed = static_cast<int64_t>(out.times.size());
   out.decodeErrors = decoder.decodeErrors() + outOfOrder;
   out.hwaccelUsed = decoder.hwaccelUsed();

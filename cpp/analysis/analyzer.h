@@ -37,6 +37,8 @@ struct ClipAnalysis {
   // decodeErrors: the decoder's (corrupt packets) plus frames skipped because their time
   // ran backwards; times are always non-decreasing.
   int64_t framesDecoded = 0, framesAnalyzed = 0, decodeErrors = 0;
+  // Video packets read, and those never decoded (skip mode, sampling).
+  int64_t packetsRead = 0, packetsSkipped = 0;
   std::string hwaccelUsed = "none";
   double elapsedS = 0.0;
 

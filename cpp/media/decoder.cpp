@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "hw/device.h"
+#include "media/ticks.h"
 
 namespace autocut {
 
@@ -11,6 +13,10 @@ namespace {
 
 // A stream that has produced no frame after this many packets is not decodable.
 constexpr int64_t kMaxPacketsWithoutFrame = 1000;
+// Sampled decoding reads ahead at most this much while looking for the next closed GOP;
+// beyond it (very long GOPs) the packets read so far are all decoded.
+constexpr size_t kMaxLookaheadPackets = 1200;
+constexpr size_t kMaxLookaheadBytes = size_t{48} << 20;
 // Consecutive demuxer errors tolerated before treating the input as truncated.
 constexpr int kMaxReadErrors = 64;
 constexpr int kMaxReceiveErrors = 16;
@@ -87,6 +93,37 @@ bool packetIsNonReference(const AVPacket* pkt, AVCodecID codec, int lengthSize) 
     }
   });
   return parsed && slice && disposable;
+}
+
+// True when an H.264/HEVC packet carries a parameter set (VPS/SPS/PPS) in-band.
+bool packetHasParameterSets(const AVPacket* pkt, AVCodecID codec, int lengthSize) {
+  bool found = false;
+  forEachNal(pkt->data, pkt->size, lengthSize, [&](const uint8_t* h, int n) {
+    if (n < 1) return;
+    const int type = codec == AV_CODEC_ID_H264 ? (h[0] & 0x1f) : ((h[0] >> 1) & 0x3f);
+    found = found || (codec == AV_CODEC_ID_H264 ? (type == 7 || type == 8)
+                                                : (type >= 32 && type <= 34));
+  });
+  return found;
+}
+
+// True when a keyframe packet starts a GOP that no later picture reaches across: an
+// H.264 IDR (a recovery-point I frame leaves earlier frames referenceable) or an HEVC
+// IRAP (its leading pictures are checked by the caller). Other codecs: the keyframe flag.
+bool packetIsClosedKey(const AVPacket* pkt, AVCodecID codec, int lengthSize) {
+  if (!(pkt->flags & AV_PKT_FLAG_KEY)) return false;
+  if (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_HEVC) return true;
+  bool closed = false;
+  const bool parsed = forEachNal(pkt->data, pkt->size, lengthSize, [&](const uint8_t* h, int n) {
+    if (n < 1) return;
+    if (codec == AV_CODEC_ID_H264) {
+      closed = closed || (h[0] & 0x1f) == 5;
+    } else {
+      const int type = (h[0] >> 1) & 0x3f;
+      closed = closed || (type >= 16 && type <= 21);
+    }
+  });
+  return parsed && closed;
 }
 
 }  // namespace
@@ -225,6 +262,7 @@ void VideoDecoder::fallBackToSoftware(const char* why) {
   openCodec(/*allowHardware=*/false);
   hwaccelUsed_ = "none";
   codecEof_ = demuxEof_ = false;
+  resetSampling();
   // Frames already queued stay valid; resume just after the last one, from the
   // keyframe before it.
   if (lastPtsTs_ != AV_NOPTS_VALUE) {
@@ -233,6 +271,21 @@ void VideoDecoder::fallBackToSoftware(const char* why) {
   } else {
     av_seek_frame(fmt_.get(), stream_->index, startTs_, AVSEEK_FLAG_BACKWARD);
   }
+}
+
+void VideoDecoder::setSampling(double fps) {
+  sampleStep_ = fps > 0 && std::isfinite(fps) ? 1.0 / fps : 0.0;
+  if (sampleStep_ > 0) countingIndex_ = false;
+  resetSampling();
+  windowBefore_ = -INFINITY;
+}
+
+void VideoDecoder::resetSampling() {
+  window_.clear();
+  selected_.clear();
+  windowBytes_ = 0;
+  windowEof_ = false;
+  windowBefore_ = NAN;  // after a seek: what came before is unknown
 }
 
 void VideoDecoder::setSkip(SkipMode skip) {
@@ -356,8 +409,139 @@ bool VideoDecoder::receive() {
   return got;
 }
 
-bool VideoDecoder::decodeOne() {
+bool VideoDecoder::readPacket(AVPacket* pkt) {
   int readErrors = 0;
+  while (true) {
+    maybeCheckInterrupt();
+    const int ret = av_read_frame(fmt_.get(), pkt);
+    if (ret < 0) {
+      if (ret == AVERROR(EAGAIN)) continue;
+      if (ret != AVERROR_EOF && ++readErrors < kMaxReadErrors && !avio_feof(fmt_->pb)) {
+        ++decodeErrors_;
+        continue;
+      }
+      return false;
+    }
+    readErrors = 0;
+    if (pkt->stream_index == stream_->index) {
+      ++packetsRead_;
+      return true;
+    }
+    av_packet_unref(pkt);
+  }
+}
+
+bool VideoDecoder::skipModeKeeps(const AVPacket* pkt) const {
+  if (options_.skip == SkipMode::NonKey) return (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+  if (options_.skip == SkipMode::NonRef && nonRefFilter_) {
+    return !packetIsNonReference(pkt, stream_->codecpar->codec_id, nalLengthSize_);
+  }
+  return true;
+}
+
+bool VideoDecoder::nextPacket(AVPacket* pkt) {
+  if (sampleStep_ <= 0) {
+    while (readPacket(pkt)) {
+      if (skipModeKeeps(pkt)) return true;
+      av_packet_unref(pkt);
+      ++packetsSkipped_;
+    }
+    return false;
+  }
+  while (selected_.empty()) {
+    if (!fillSelection()) return false;
+  }
+  av_packet_move_ref(pkt, selected_.front().get());
+  selected_.pop_front();
+  return true;
+}
+
+bool VideoDecoder::startsClosedGop(size_t i) const {
+  // The packet after a keyframe in decode order shows after it: no leading pictures,
+  // which in an open GOP reference the GOP before.
+  const Lookahead& key = window_[i];
+  return i + 1 < window_.size() && std::isfinite(key.t) &&
+         window_[i + 1].t >= key.t &&
+         packetIsClosedKey(key.packet.get(), stream_->codecpar->codec_id, nalLengthSize_);
+}
+
+bool VideoDecoder::fillSelection() {
+  while (true) {
+    if (windowEof_) {
+      if (window_.empty()) return false;
+      selectWindow(window_.size(), INFINITY, false);
+      return true;
+    }
+    UniqueAVPacket pkt = makePacket();
+    if (!readPacket(pkt.get())) {
+      windowEof_ = true;
+      continue;
+    }
+    if (!skipModeKeeps(pkt.get())) {
+      ++packetsSkipped_;
+      continue;
+    }
+    const int64_t ts = pkt->pts;
+    const AVCodecID codec = stream_->codecpar->codec_id;
+    const bool ref = !(nonRefFilter_ && packetIsNonReference(pkt.get(), codec, nalLengthSize_));
+    const bool params = nonRefFilter_ && packetHasParameterSets(pkt.get(), codec, nalLengthSize_);
+    windowBytes_ += static_cast<size_t>(std::max(0, pkt->size));
+    window_.push_back({std::move(pkt), ts == AV_NOPTS_VALUE ? NAN : toSeconds(ts), ref, params});
+    // A closed GOP starting at the packet before this one ends the window before it.
+    const size_t n = window_.size();
+    if (n >= 3 && startsClosedGop(n - 2)) {
+      selectWindow(n - 2, window_[n - 2].t, false);
+      return true;
+    }
+    if (n > kMaxLookaheadPackets || windowBytes_ > kMaxLookaheadBytes) {
+      selectWindow(n, NAN, true);
+      return true;
+    }
+  }
+}
+
+// Decides window_[0, end): the frames some tick picks, the referenceable frames before
+// the last of them in decode order (what they may depend on) and nothing else go to the
+// decoder. `after`: the time of the frame following the window (+inf at the end, NaN
+// unknown); `all`: take every packet (the window is cut short).
+void VideoDecoder::selectWindow(size_t end, double after, bool all) {
+  std::vector<char> want(end, 1);
+  bool timed = true;
+  double last = -INFINITY;
+  for (size_t i = 0; i < end; ++i) {
+    timed = timed && std::isfinite(window_[i].t);
+    if (timed) last = std::max(last, window_[i].t);
+  }
+  if (!all && timed) {
+    std::vector<size_t> order(end);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t x, size_t y) { return window_[x].t < window_[y].t; });
+    std::vector<double> times(end);
+    for (size_t i = 0; i < end; ++i) times[i] = window_[order[i]].t;
+    std::vector<char> sortedWant;
+    markNearestToTicks(times, windowBefore_, after, sampleStep_, sortedWant);
+    for (size_t i = 0; i < end; ++i) want[order[i]] = sortedWant[i];
+  }
+  // A window no tick picks from is left out whole, unless its first packet carries
+  // parameter sets in-band (Annex B) that later windows might rely on.
+  ptrdiff_t lastWanted = window_[0].carriesParameterSets ? 0 : -1;
+  for (size_t i = 0; i < end; ++i) {
+    if (want[i]) lastWanted = static_cast<ptrdiff_t>(i);
+  }
+  for (size_t i = 0; i < end; ++i) {
+    windowBytes_ -= static_cast<size_t>(std::max(0, window_[i].packet->size));
+    if (want[i] || (window_[i].ref && static_cast<ptrdiff_t>(i) <= lastWanted)) {
+      selected_.push_back(std::move(window_[i].packet));
+    } else {
+      ++packetsSkipped_;
+    }
+  }
+  window_.erase(window_.begin(), window_.begin() + static_cast<ptrdiff_t>(end));
+  windowBefore_ = timed ? last : NAN;
+}
+
+bool VideoDecoder::decodeOne() {
   const size_t before = pending_.size();
   while (true) {
     maybeCheckInterrupt();
@@ -375,26 +559,12 @@ bool VideoDecoder::decodeOne() {
       // Draining: the codec has had its flush packet; receive() reaches EOF.
       continue;
     }
-    const int ret = av_read_frame(fmt_.get(), packet_.get());
-    if (ret < 0) {
-      if (ret == AVERROR(EAGAIN)) continue;
-      if (ret != AVERROR_EOF && ++readErrors < kMaxReadErrors && !avio_feof(fmt_->pb)) {
-        ++decodeErrors_;
-        continue;
-      }
+    if (!nextPacket(packet_.get())) {
       demuxEof_ = true;
       avcodec_send_packet(codec_.get(), nullptr);  // enter draining mode
       continue;
     }
     PacketUnrefGuard guard(packet_.get());
-    readErrors = 0;
-    if (packet_->stream_index != stream_->index) continue;
-    ++packetsRead_;
-    if (options_.skip == SkipMode::NonKey && !(packet_->flags & AV_PKT_FLAG_KEY)) continue;
-    if (options_.skip == SkipMode::NonRef && nonRefFilter_ &&
-        packetIsNonReference(packet_.get(), stream_->codecpar->codec_id, nalLengthSize_)) {
-      continue;
-    }
     if (packet_->flags & AV_PKT_FLAG_CORRUPT) ++decodeErrors_;
     const int sent = avcodec_send_packet(codec_.get(), packet_.get());
     if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_EOF) {
@@ -450,6 +620,7 @@ void VideoDecoder::demuxSeek(int64_t targetTs) {
     }
     avcodec_flush_buffers(codec_.get());
     pending_.clear();
+    resetSampling();
     demuxEof_ = codecEof_ = false;
     seeked_ = true;
     countingIndex_ = false;

@@ -69,6 +69,14 @@ class VideoDecoder {
   // analysis: keyframes only when sparse enough).
   void setSkip(SkipMode skip);
   SkipMode skip() const noexcept { return options_.skip; }
+  // Sampled decoding (0: off). next() then still returns, for each tick k / fps
+  // (k = 0, 1, ...), the frame nearest to it among those the skip mode keeps (the later
+  // one on a tie, see media/ticks.h), but may leave out any frame no tick picks. Packets
+  // are read ahead up to the next keyframe that starts a closed GOP (bounded), so what
+  // nothing picked depends on is never decoded: the GOP's tail after its last picked
+  // frame in decode order, and unpicked frames no other frame references. Call before
+  // the first next().
+  void setSampling(double fps);
 
   // ---- State ---------------------------------------------------------------------
   const MediaInfo& info() const noexcept { return info_; }
@@ -78,6 +86,8 @@ class VideoDecoder {
   int64_t decodeErrors() const noexcept { return decodeErrors_; }
   int64_t framesDecoded() const noexcept { return framesDecoded_; }
   int64_t packetsRead() const noexcept { return packetsRead_; }
+  // Packets read but never given to the decoder (skip mode and sampling).
+  int64_t packetsSkipped() const noexcept { return packetsSkipped_; }
   AVRational timeBase() const noexcept { return timeBase_; }
   // Seconds between keyframes, estimated from the container index (0 when unknown).
   double keyframeInterval() const noexcept { return keyframeInterval_; }
@@ -86,6 +96,14 @@ class VideoDecoder {
   void openCodec(bool allowHardware);
   static AVPixelFormat getFormat(AVCodecContext* ctx, const AVPixelFormat* fmts);
   bool decodeOne();  // appends at least one frame to pending_; false at end of stream
+  bool readPacket(AVPacket* pkt);        // the stream's next packet; false at the end
+  bool skipModeKeeps(const AVPacket* pkt) const;
+  bool nextPacket(AVPacket* pkt);        // the next packet for the decoder; false at the end
+  bool fillSelection();                  // reads ahead until selected_ has packets
+  bool startsClosedGop(size_t i) const;  // window_[i] is a keyframe nothing after it
+                                         // needs anything before it for
+  void selectWindow(size_t end, double after, bool all);
+  void resetSampling();
   bool receive();    // drains one frame from the codec into pending_ if available
   void emit(AVFrame* frame);
   void demuxSeek(int64_t targetTs);
@@ -117,6 +135,21 @@ class VideoDecoder {
   bool nonRefFilter_ = false;
   int nalLengthSize_ = 0;  // 0: Annex B start codes
 
+  // Sampled decoding (setSampling): packets read ahead, from the first one not yet
+  // decided up to the keyframe that ends their window, and those chosen to decode.
+  struct Lookahead {
+    UniqueAVPacket packet;
+    double t;   // seconds (NaN: no timestamp)
+    bool ref;   // may be referenced by other frames (false only when known)
+    bool carriesParameterSets;  // H.264/HEVC SPS/PPS in the packet
+  };
+  double sampleStep_ = 0.0;  // seconds between ticks; 0: off
+  std::deque<Lookahead> window_;
+  std::deque<UniqueAVPacket> selected_;
+  size_t windowBytes_ = 0;
+  bool windowEof_ = false;
+  double windowBefore_ = 0.0;  // time of the last frame before window_ (-inf: none)
+
   std::deque<DecodedFrame> pending_;
   bool demuxEof_ = false;
   bool codecEof_ = false;
@@ -131,6 +164,7 @@ class VideoDecoder {
   int64_t decodeErrors_ = 0;
   int64_t framesDecoded_ = 0;
   int64_t packetsRead_ = 0;
+  int64_t packetsSkipped_ = 0;
   int64_t packetsSinceFrame_ = 0;
   std::chrono::steady_clock::time_point lastCheck_;
 };

@@ -199,7 +199,8 @@ def analyze(
 
     `sample_fps` analyses the frame nearest each tick k/sample_fps and lets the decoder
     skip what it can (`skip="auto"`: unreferenced frames when at most every other frame
-    is wanted, keyframes only when sampling is sparser than the keyframes). The GIL is
+    is wanted, keyframes only when sampling is sparser than the keyframes, and, reading a
+    GOP ahead, whatever no tick will pick: same frames, same values). The GIL is
     released; `progress(frames_done, frames_total)` is called from this thread; Ctrl-C
     raises KeyboardInterrupt.
     """

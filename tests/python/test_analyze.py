@@ -200,6 +200,68 @@ def test_sampled_analysis_skips_nonref_frames(media):
     assert len(a.times) == pytest.approx(20, abs=1)
 
 
+METRICS = ("sharpness", "brightness", "contrast", "underexposed", "overexposed", "noise",
+           "colorfulness", "motion", "motion_x", "motion_y", "shake", "scene_score", "quality")
+
+
+def _pan_clip(media, name: str, codec: list[str], seconds: float = 4, rate: int = 30,
+              size: str = "640x360") -> str:
+    return str(media.make(name, [
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+        "-vf", "crop=iw-64:ih:x='32+30*sin(t)':y=0,format=yuv420p", *codec]))
+
+
+@pytest.mark.parametrize("name,codec,fps", [
+    # x264's B-pyramid (referenced B frames), closed GOPs of 1 s
+    ("la_h264.mp4", ["-c:v", "libx264", "-preset", "veryfast", "-g", "30"], 5),
+    # x265: open GOPs (CRA with leading pictures), B-pyramid
+    ("la_hevc.mkv", ["-c:v", "libx265", "-preset", "superfast",
+                     "-x265-params", "log-level=error:keyint=30:bframes=3"], 5),
+    ("la_vp9.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                     "-g", "30", "-b:v", "1M"], 5),
+    # every frame a keyframe: only the picked ones are decoded
+    ("la_mjpeg.mov", ["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p"], 3),
+    # MPEG-4 part 2 with B frames, closed GOPs, in an MPEG-TS (PES timestamps)
+    ("la_mpeg4.ts", ["-c:v", "mpeg4", "-bf", "2", "-g", "24", "-flags", "+cgop",
+                     "-sc_threshold", "1000000000", "-q:v", "4"], 5),
+    # most frames wanted: nothing skipped by the skip mode, only by the ticks
+    ("la_h264.mp4", ["-c:v", "libx264", "-preset", "veryfast", "-g", "30"], 16),
+    ("la_hevc.mkv", ["-c:v", "libx265", "-preset", "superfast",
+                     "-x265-params", "log-level=error:keyint=30:bframes=3"], 16),
+])
+def test_sampled_decode_leaves_out_only_what_no_tick_picks(media, name, codec, fps):
+    """skip="auto" reads a GOP ahead and never decodes what no tick picks (a GOP's tail,
+    unpicked frames nothing references): the frames analysed and every metric are
+    exactly those of decoding everything the skip mode keeps."""
+    path = _pan_clip(media, name, codec)
+    auto = ac.analyze(path, sample_fps=fps)
+    explicit = ac.analyze(path, sample_fps=fps, skip=auto.params["skip"])
+    np.testing.assert_array_equal(auto.times, explicit.times)
+    for m in METRICS:
+        np.testing.assert_array_equal(getattr(auto, m), getattr(explicit, m), err_msg=m)
+    assert auto.decode_errors == explicit.decode_errors == 0
+    assert auto.frames_decoded < explicit.frames_decoded
+    assert auto.params["packets_read"] == explicit.params["packets_read"] == 120
+    assert auto.params["packets_skipped"] > explicit.params["packets_skipped"]
+    if "mjpeg" in name:
+        assert auto.frames_decoded <= len(auto.times) + 2
+
+
+def test_sampled_decode_reads_ahead_boundedly(media):
+    """A GOP longer than the read-ahead (a screen recording's 25 s) is decoded whole up
+    to the limit; the rest of it still ends at its last picked frame."""
+    path = _pan_clip(media, "la_longgop.mp4", [
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "100000", "-bf", "0",
+        "-force_key_frames", "25"], seconds=26, rate=50, size="160x90")
+    auto = ac.analyze(path, sample_fps=2)
+    explicit = ac.analyze(path, sample_fps=2, skip=auto.params["skip"])
+    np.testing.assert_array_equal(auto.times, explicit.times)
+    np.testing.assert_array_equal(auto.sharpness, explicit.sharpness)
+    assert auto.params["packets_read"] == 1300
+    # 24.5 s is the last tick before the keyframe at 25 s: 24 frames after it are left.
+    assert explicit.frames_decoded - auto.frames_decoded == 24
+
+
 def test_progress_and_serialisation(analyses, clip):
     calls = []
     a = ac.analyze(clip("pan", PAN), progress=lambda done, total: calls.append((done, total)))
