@@ -222,8 +222,11 @@ SkipMode chooseSkip(const AnalyzeOptions& o, const VideoDecoder& dec, std::strin
     name = "nonkey";  // sparser than the keyframes: they alone serve every tick
     return SkipMode::NonKey;
   }
-  if (dec.info().fps > 0 && o.sampleFps <= dec.info().fps / 2) {
-    name = "nonref";  // at most every other frame is wanted: drop the unreferenced ones
+  // At most every other frame is wanted: drop the unreferenced ones, where the decoder
+  // can tell them from their packets (so the read-ahead knows which frames will come out;
+  // elsewhere it finds the frames to leave out from the ticks alone).
+  if (dec.info().fps > 0 && o.sampleFps <= dec.info().fps / 2 && dec.filtersNonReference()) {
+    name = "nonref";
     return SkipMode::NonRef;
   }
   return SkipMode::None;

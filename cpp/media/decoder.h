@@ -18,6 +18,10 @@
 
 namespace autocut {
 
+// decoder.cpp: single-threaded decoders taking turns on closed GOPs, and one GOP's work.
+class GopPool;
+struct GopJob;
+
 enum class SkipMode { None, NonRef, NonKey };
 SkipMode parseSkip(const std::string& name);  // "none" | "nonref" | "nonkey"
 
@@ -89,6 +93,9 @@ class VideoDecoder {
   // Packets read but never given to the decoder (skip mode and sampling).
   int64_t packetsSkipped() const noexcept { return packetsSkipped_; }
   AVRational timeBase() const noexcept { return timeBase_; }
+  // Whether SkipMode::NonRef drops packets before the decoder (H.264, HEVC) rather than
+  // leaving non-reference frames to the decoder to discard.
+  bool filtersNonReference() const noexcept { return nonRefFilter_; }
   // Seconds between keyframes, estimated from the container index (0 when unknown).
   double keyframeInterval() const noexcept { return keyframeInterval_; }
 
@@ -104,6 +111,9 @@ class VideoDecoder {
                                          // needs anything before it for
   void selectWindow(size_t end, double after, bool all);
   void resetSampling();
+  std::unique_ptr<GopPool> makePool();  // null when sampled decoding keeps one decoder
+  bool decodeParallel();    // decodeOne() with the GOP pool
+  bool startSegment();      // hands the next closed GOP to the pool; false: none started
   bool receive();    // drains one frame from the codec into pending_ if available
   void emit(AVFrame* frame);
   void demuxSeek(int64_t targetTs);
@@ -149,6 +159,17 @@ class VideoDecoder {
   size_t windowBytes_ = 0;
   bool windowEof_ = false;
   double windowBefore_ = 0.0;  // time of the last frame before window_ (-inf: none)
+  // The window selectWindow decided last: whether it ends a segment (a closed GOP or
+  // the stream, not a read-ahead cut short) and the timestamps of its picked packets.
+  bool windowEndsSegment_ = false;
+  bool windowWantsAll_ = false;
+  std::vector<int64_t> windowWanted_;
+  // Sampled software decoding with several threads: each segment is decoded by one of a
+  // pool of single-threaded decoders (segments_ in order, at most one per worker).
+  std::deque<std::shared_ptr<GopJob>> segments_;
+  std::unique_ptr<GopPool> pool_;
+  bool poolChecked_ = false;
+  bool poolRetiring_ = false;  // a segment outgrew the read-ahead: one decoder from here
 
   std::deque<DecodedFrame> pending_;
   bool demuxEof_ = false;

@@ -245,6 +245,13 @@ def test_sampled_decode_leaves_out_only_what_no_tick_picks(media, name, codec, f
     assert auto.params["packets_skipped"] > explicit.params["packets_skipped"]
     if "mjpeg" in name:
         assert auto.frames_decoded <= len(auto.times) + 2
+    # One decoder (threads=1) and the pool of single-threaded decoders taking turns on
+    # closed GOPs (threads=3) hand out the same frames.
+    for threads in (1, 3):
+        other = ac.analyze(path, sample_fps=fps, threads=threads)
+        np.testing.assert_array_equal(other.times, auto.times)
+        np.testing.assert_array_equal(other.quality, auto.quality)
+        assert other.frames_decoded == auto.frames_decoded
 
 
 def test_sampled_decode_reads_ahead_boundedly(media):

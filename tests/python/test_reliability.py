@@ -84,6 +84,7 @@ SOAK = textwrap.dedent(
 
     cycles("analyze", 1000, lambda: ac.analyze(clip, threads=1))
     cycles("analyze_bytes", 300, lambda: ac.analyze(data, threads=1, sample_fps=5))
+    cycles("analyze_pool", 300, lambda: ac.analyze(clip, threads=2, sample_fps=5))
     cycles("reader", 1000, lambda: read_all(clip))
     cycles("reader_bytes", 300, lambda: read_all(data))
     cycles("probe", 1000, lambda: (ac.probe(clip), ac.probe(data)))
@@ -120,6 +121,9 @@ INTERRUPT = textwrap.dedent(
     try:
         if mode == "analyze_many":
             ac.analyze_many([src] * 8, workers=2, cache=os.path.join(work, "cache.sqlite"))
+        elif mode == "analyze_sampled":
+            while True:
+                ac.analyze(src, sample_fps=5, threads=2)  # the GOP pool's workers
         elif mode == "detect_beats":
             while True:
                 ac.detect_beats(src)
@@ -159,7 +163,7 @@ CACHE_AFTER = textwrap.dedent(
 
 
 @posix_only
-@pytest.mark.parametrize("mode", ["analyze_many", "detect_beats", "render"])
+@pytest.mark.parametrize("mode", ["analyze_many", "analyze_sampled", "detect_beats", "render"])
 def test_ctrl_c_stops_within_a_second_leaving_nothing_behind(media, long_clip, tiny, tmp_path,
                                                              mode):
     src = long_clip if mode != "detect_beats" else media.make("music60.m4a", [

@@ -133,8 +133,8 @@ KINDS = ("missing", "directory", "empty", "random", "text", "truncated", "trunca
 # The fuzzer's committed regression inputs (tests/fuzz/regressions) take the same path.
 REGRESSIONS = Path(__file__).parents[1] / "fuzz" / "regressions"
 FUZZED = tuple(sorted(p.name for p in REGRESSIONS.glob("*") if p.suffix != ".md"))
-ENTRIES = ("probe", "reader", "analyze", "analyze_many", "detect_beats", "timeline",
-           "timeline_audio", "render", "render_audio")
+ENTRIES = ("probe", "reader", "analyze", "analyze_sampled", "analyze_many", "detect_beats",
+           "timeline", "timeline_audio", "render", "render_audio")
 
 MATRIX = textwrap.dedent(
     """
@@ -154,6 +154,8 @@ MATRIX = textwrap.dedent(
         elif entry == "analyze":
             ac.analyze(path, threads=1)
             ac.analyze(path, threads=1, sample_fps=7)
+        elif entry == "analyze_sampled":
+            ac.analyze(path, threads=2, sample_fps=7)  # the read-ahead and the GOP pool
         elif entry == "analyze_many":
             r = ac.analyze_many([path], workers=1, cache=False)[0]
             if isinstance(r, ac.AnalysisFailure):
