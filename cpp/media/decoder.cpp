@@ -1,6 +1,7 @@
 #include "media/decoder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -161,12 +162,17 @@ class GopPool {
     }
   }
   ~GopPool() {
+    stop();
+    for (std::thread& t : workers_) t.join();
+  }
+  // Workers stop at their next packet. One waiting for its frames to be taken is woken by
+  // the job's owner (VideoDecoder::stopPool), which notifies the jobs it holds.
+  void stop() {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
-    for (std::thread& t : workers_) t.join();
   }
   GopPool(const GopPool&) = delete;
   GopPool& operator=(const GopPool&) = delete;
@@ -214,7 +220,10 @@ class GopPool {
           if (job.all || ts == AV_NOPTS_VALUE ||
               std::binary_search(job.wanted.begin(), job.wanted.end(), ts) ||
               !std::binary_search(job.sent.begin(), job.sent.end(), ts)) {
-            std::lock_guard lock(job.mu);
+            // At most a few frames wait for the decoder's thread: a worker ahead of it
+            // (on a later GOP) pauses rather than holding that GOP's picks.
+            std::unique_lock lock(job.mu);
+            job.cv.wait(lock, [&] { return job.frames.size() < kMaxFramesWaiting || stop_; });
             job.frames.push_back(std::move(frame));
             job.cv.notify_all();
             frame = makeFrame();
@@ -245,15 +254,13 @@ class GopPool {
     job.cv.notify_all();
   }
 
-  bool stopping() {
-    std::lock_guard lock(mu_);
-    return stop_;
-  }
+  bool stopping() const noexcept { return stop_; }
 
+  static constexpr size_t kMaxFramesWaiting = 2;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<GopJob>> queue_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::vector<std::thread> workers_;
 };
 
@@ -297,7 +304,19 @@ VideoDecoder::VideoDecoder(const InputSource& source, DecoderOptions options)
   openCodec(/*allowHardware=*/true);
 }
 
-VideoDecoder::~VideoDecoder() = default;
+VideoDecoder::~VideoDecoder() { stopPool(); }
+
+void VideoDecoder::stopPool() {
+  if (pool_) {
+    pool_->stop();
+    for (const std::shared_ptr<GopJob>& job : segments_) {
+      std::lock_guard lock(job->mu);
+      job->cv.notify_all();
+    }
+    pool_.reset();
+  }
+  segments_.clear();
+}
 
 AVPixelFormat VideoDecoder::getFormat(AVCodecContext* ctx, const AVPixelFormat* fmts) {
   auto* self = static_cast<VideoDecoder*>(ctx->opaque);
@@ -780,7 +799,7 @@ bool VideoDecoder::decodeParallel() {
     }
     if (segments_.empty()) {
       if (poolRetiring_) {
-        pool_.reset();  // the rest (already in selected_) goes to the main decoder
+        stopPool();  // the rest (already in selected_) goes to the main decoder
         return decodeOne();
       }
       codecEof_ = true;
@@ -802,6 +821,7 @@ bool VideoDecoder::decodeParallel() {
         frame = std::move(job.frames.front());
         job.frames.pop_front();
         ++job.handedOut;
+        job.cv.notify_all();  // a paused worker may go on
       } else {
         finished = job.done;
       }
@@ -858,8 +878,7 @@ void VideoDecoder::demuxSeek(int64_t targetTs) {
     }
     avcodec_flush_buffers(codec_.get());
     pending_.clear();
-    pool_.reset();  // after a seek: one decoder
-    segments_.clear();
+    stopPool();  // after a seek: one decoder
     poolChecked_ = true;
     poolRetiring_ = false;
     resetSampling();

@@ -112,6 +112,7 @@ class VideoDecoder {
   void selectWindow(size_t end, double after, bool all);
   void resetSampling();
   std::unique_ptr<GopPool> makePool();  // null when sampled decoding keeps one decoder
+  void stopPool();                       // stops and joins its workers
   bool decodeParallel();    // decodeOne() with the GOP pool
   bool startSegment();      // hands the next closed GOP to the pool; false: none started
   bool receive();    // drains one frame from the codec into pending_ if available

@@ -236,11 +236,14 @@ REFERENCE_FRAMES: dict[str, int] = {
 DEFAULT_REFERENCE_FRAMES = 8
 #: The analyzer's frame queue (3) plus the frame being measured.
 QUEUE_FRAMES = 4
+#: Picked frames a GOP decoder of sampled analysis may hold for the analyzer (the native
+#: pool's kMaxFramesWaiting in cpp/media/decoder.cpp).
+POOL_WAITING_FRAMES = 2
 #: Demuxer and codec state, the analysis grid's buffers, result arrays, thread stacks.
 FIXED_OVERHEAD = 16 << 20
 
 
-def estimate_footprint(info: MediaInfo | None, threads: int) -> int:
+def estimate_footprint(info: MediaInfo | None, threads: int, sampled: bool = False) -> int:
     """Estimated bytes one analyze() of this clip holds at its peak:
 
         width x height x bytes per sample x chroma (1.5 for 4:2:0, 2 for 4:2:2, 3 for
@@ -249,6 +252,10 @@ def estimate_footprint(info: MediaInfo | None, threads: int) -> int:
 
     with sizes rounded up to 64 (decoders pad), threads 0 = every core, and 1080p 8-bit
     H.264 assumed when `info` is unknown. Files without video cost FIXED_OVERHEAD.
+    Sampled analysis (`sampled`) with more than one thread decodes GOPs on that many
+    single-threaded decoders, each with its own reference frames and up to
+    POOL_WAITING_FRAMES picked frames waiting: threads x (references +
+    POOL_WAITING_FRAMES) + QUEUE_FRAMES frames.
     """
     if info is not None and not info.has_video:
         return FIXED_OVERHEAD
@@ -267,7 +274,9 @@ def estimate_footprint(info: MediaInfo | None, threads: int) -> int:
     threads = threads if threads > 0 else _cpu_count()
     refs = REFERENCE_FRAMES.get(codec, DEFAULT_REFERENCE_FRAMES)
     frame = (-(-width // 64) * 64) * (-(-height // 64) * 64) * (1 if depth <= 8 else 2) * chroma
-    return int(frame * (threads + refs + QUEUE_FRAMES)) + FIXED_OVERHEAD
+    frames = (threads * (refs + POOL_WAITING_FRAMES) if sampled and threads > 1
+              else threads + refs)
+    return int(frame * (frames + QUEUE_FRAMES)) + FIXED_OVERHEAD
 
 
 def resolve_memory_limit(memory_limit: float | int | None, total: int | None = None) -> int:
@@ -378,6 +387,7 @@ class _Batch:
         self.on_error = on_error
         self.emit_fn = emit
         self.kw = kw
+        self.sampled = bool(kw.get("sample_fps"))
         self.results: list[Result | None] = [None] * self.n
         self.keys: dict[int, CacheKey] = {}
         self.infos: dict[int, MediaInfo] = {}
@@ -472,7 +482,8 @@ class _Batch:
         caller_threads = self.kw.get("threads")
         if self.requested_workers is None:
             probe_threads = caller_threads or 2
-            typical = sorted(estimate_footprint(self.infos[i], probe_threads) for i in todo)
+            typical = sorted(estimate_footprint(self.infos[i], probe_threads, self.sampled)
+                             for i in todo)
             by_memory = self.budget // typical[len(typical) // 2] if typical else 1
             self.workers = max(1, min(len(todo), max(1, cores // 2), by_memory))
         else:
@@ -480,7 +491,7 @@ class _Batch:
         self.threads = (int(caller_threads) if caller_threads is not None
                         else max(1, round(cores / self.workers)))
         for i in todo:
-            self.estimates[i] = estimate_footprint(self.infos[i], self.threads)
+            self.estimates[i] = estimate_footprint(self.infos[i], self.threads, self.sampled)
 
     def allowed(self) -> int:
         level = self.monitor.level

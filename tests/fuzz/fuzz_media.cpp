@@ -109,9 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     guarded("analyze", [&] {
       AnalyzeOptions options;
       options.hwaccel = "none";
-      options.threads = 1;
+      // Sampled analysis on odd sizes: both paths of the tick loop get exercised, the
+      // read-ahead, and (on some) the pool of GOP decoders.
+      options.threads = (size & 3) == 3 ? 2 : 1;
       options.analysisSize = 32;
-      // Sampled analysis on odd sizes: both paths of the tick loop get exercised.
       options.sampleFps = (size & 1) ? 7.0 : 0.0;
       options.interruptCheck = deadline();
       (void)analyzeClip(source, options);

@@ -211,6 +211,7 @@ def _pan_clip(media, name: str, codec: list[str], seconds: float = 4, rate: int 
         "-vf", "crop=iw-64:ih:x='32+30*sin(t)':y=0,format=yuv420p", *codec]))
 
 
+@pytest.mark.sanitize
 @pytest.mark.parametrize("name,codec,fps", [
     # x264's B-pyramid (referenced B frames), closed GOPs of 1 s
     ("la_h264.mp4", ["-c:v", "libx264", "-preset", "veryfast", "-g", "30"], 5),

@@ -231,6 +231,10 @@ def test_estimate_footprint(media):
     hd = ac.probe(media.get("h264_mp4"))  # 640x360 8-bit 4:2:0 H.264
     assert estimate_footprint(hd, 2) == int(640 * 384 * 1.5 * (2 + 8 + 4)) + FIXED_OVERHEAD
     assert estimate_footprint(hd, 4) > estimate_footprint(hd, 2)
+    # sampled: a pool of GOP decoders, each with its references and 2 waiting picks
+    assert estimate_footprint(hd, 2, sampled=True) == \
+        int(640 * 384 * 1.5 * (2 * (8 + 2) + 4)) + FIXED_OVERHEAD
+    assert estimate_footprint(hd, 1, sampled=True) == estimate_footprint(hd, 1)
     uhd = ac.probe(media.get("uhd_mp4"))
     assert estimate_footprint(uhd, 2) > 20 * (estimate_footprint(hd, 2) - FIXED_OVERHEAD)
     ten = ac.probe(media.get("hevc10_rot_mov"))  # same size at 10 bits: twice the bytes
