@@ -136,7 +136,7 @@ bool packetIsClosedKey(const AVPacket* pkt, AVCodecID codec, int lengthSize) {
 // Closed GOPs do not depend on each other, so sampled decoding can give each to one of
 // several single-threaded decoders instead of spreading one GOP's reference chain over
 // frame threads: less synchronisation and no stalls on the chain (measured on 2 cores:
-// about 10% less CPU and 20% less wall time). Each job ends with a drain and a flush, so
+// about 5% less CPU and 20% less wall time). Each job ends with a drain and a flush, so
 // every GOP starts from a clean decoder, as after a seek to its keyframe.
 
 struct GopJob {
