@@ -319,6 +319,7 @@ py::dict analysisDict(const ClipAnalysis& a) {
   params["threads"] = a.threads;
   params["packets_read"] = a.packetsRead;
   params["packets_skipped"] = a.packetsSkipped;
+  params["gop_decoders"] = a.gopDecoders;
   params["decode_s"] = a.decodeS;
   params["metrics_s"] = a.metricsS;
   params["analyzer_version"] = kAnalyzerVersion;

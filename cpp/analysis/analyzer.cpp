@@ -343,6 +343,7 @@ ClipAnalysis analyzeClip(const InputSource& source, const AnalyzeOptions& option
   out.framesDecoded = decoder.framesDecoded();
   out.packetsRead = decoder.packetsRead();
   out.packetsSkipped = decoder.packetsSkipped();
+  out.gopDecoders = decoder.gopDecoders();
   out.framesAnalyzed = static_cast<int64_t>(out.times.size());
   out.decodeErrors = decoder.decodeErrors() + outOfOrder;
   out.hwaccelUsed = decoder.hwaccelUsed();

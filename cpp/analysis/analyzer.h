@@ -48,6 +48,7 @@ struct ClipAnalysis {
   int analysisSize = 360;
   int gridWidth = 0, gridHeight = 0;  // of the first frame (a size change gets its own)
   int threads = 0;
+  int gopDecoders = 0;    // sampled: single-threaded decoders taking turns on GOPs (0: none)
   double decodeS = 0.0;   // calling thread: demux + decode (excluding waits on the worker)
   double metricsS = 0.0;  // worker thread: downscale + per-frame metrics
 };

@@ -743,9 +743,14 @@ bool VideoDecoder::decodeOne() {
 
 std::unique_ptr<GopPool> VideoDecoder::makePool() {
   // Sampled software decoding from the start, with parameter sets out of band (or no
-  // H.264/HEVC), and more than one thread allowed.
+  // H.264/HEVC), more than one thread allowed, and picks at most every fourth frame: a
+  // decoder ahead of the analyzer pauses after two picks, so with denser picks the pool
+  // would wait more than it decodes (frame threads serve those better).
   const AVCodecParameters* par = stream_->codecpar;
-  const int workers = options_.threads > 0 ? options_.threads : std::min(av_cpu_count(), 8);
+  if (info_.fps <= 0 || sampleStep_ * info_.fps < 4) return nullptr;
+  // One decoder per thread asked for (all cores for 0), at most 8: each holds its own
+  // reference frames.
+  const int workers = std::min(options_.threads > 0 ? options_.threads : av_cpu_count(), 8);
   if (sampleStep_ <= 0 || hwActive_ || seeked_ || packetsRead_ > 0 || workers < 2 ||
       (nonRefFilter_ && par->extradata_size <= 0)) {
     return nullptr;
@@ -760,6 +765,7 @@ std::unique_ptr<GopPool> VideoDecoder::makePool() {
     if (avcodec_open2(ctx.get(), codec_->codec, nullptr) < 0) return nullptr;
     contexts.push_back(std::move(ctx));
   }
+  gopDecoders_ = workers;
   return std::make_unique<GopPool>(std::move(contexts));
 }
 

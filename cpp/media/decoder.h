@@ -92,6 +92,8 @@ class VideoDecoder {
   int64_t packetsRead() const noexcept { return packetsRead_; }
   // Packets read but never given to the decoder (skip mode and sampling).
   int64_t packetsSkipped() const noexcept { return packetsSkipped_; }
+  // Single-threaded decoders that took turns on GOPs (sampled decoding; 0: none).
+  int gopDecoders() const noexcept { return gopDecoders_; }
   AVRational timeBase() const noexcept { return timeBase_; }
   // Whether SkipMode::NonRef drops packets before the decoder (H.264, HEVC) rather than
   // leaving non-reference frames to the decoder to discard.
@@ -171,6 +173,7 @@ class VideoDecoder {
   std::unique_ptr<GopPool> pool_;
   bool poolChecked_ = false;
   bool poolRetiring_ = false;  // a segment outgrew the read-ahead: one decoder from here
+  int gopDecoders_ = 0;
 
   std::deque<DecodedFrame> pending_;
   bool demuxEof_ = false;

@@ -236,9 +236,10 @@ REFERENCE_FRAMES: dict[str, int] = {
 DEFAULT_REFERENCE_FRAMES = 8
 #: The analyzer's frame queue (3) plus the frame being measured.
 QUEUE_FRAMES = 4
-#: Picked frames a GOP decoder of sampled analysis may hold for the analyzer (the native
-#: pool's kMaxFramesWaiting in cpp/media/decoder.cpp).
+#: Picked frames a GOP decoder of sampled analysis may hold for the analyzer, and the most
+#: GOP decoders one analysis runs (the native pool's, in cpp/media/decoder.cpp).
 POOL_WAITING_FRAMES = 2
+POOL_MAX_DECODERS = 8
 #: Demuxer and codec state, the analysis grid's buffers, result arrays, thread stacks.
 FIXED_OVERHEAD = 16 << 20
 
@@ -253,8 +254,8 @@ def estimate_footprint(info: MediaInfo | None, threads: int, sampled: bool = Fal
     with sizes rounded up to 64 (decoders pad), threads 0 = every core, and 1080p 8-bit
     H.264 assumed when `info` is unknown. Files without video cost FIXED_OVERHEAD.
     Sampled analysis (`sampled`) with more than one thread decodes GOPs on that many
-    single-threaded decoders, each with its own reference frames and up to
-    POOL_WAITING_FRAMES picked frames waiting: threads x (references +
+    single-threaded decoders (at most POOL_MAX_DECODERS), each with its own reference
+    frames and up to POOL_WAITING_FRAMES picked frames waiting: decoders x (references +
     POOL_WAITING_FRAMES) + QUEUE_FRAMES frames.
     """
     if info is not None and not info.has_video:
@@ -274,8 +275,8 @@ def estimate_footprint(info: MediaInfo | None, threads: int, sampled: bool = Fal
     threads = threads if threads > 0 else _cpu_count()
     refs = REFERENCE_FRAMES.get(codec, DEFAULT_REFERENCE_FRAMES)
     frame = (-(-width // 64) * 64) * (-(-height // 64) * 64) * (1 if depth <= 8 else 2) * chroma
-    frames = (threads * (refs + POOL_WAITING_FRAMES) if sampled and threads > 1
-              else threads + refs)
+    frames = (min(threads, POOL_MAX_DECODERS) * (refs + POOL_WAITING_FRAMES)
+              if sampled and threads > 1 else threads + refs)
     return int(frame * (frames + QUEUE_FRAMES)) + FIXED_OVERHEAD
 
 

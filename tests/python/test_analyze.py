@@ -253,6 +253,10 @@ def test_sampled_decode_leaves_out_only_what_no_tick_picks(media, name, codec, f
         np.testing.assert_array_equal(other.times, auto.times)
         np.testing.assert_array_equal(other.quality, auto.quality)
         assert other.frames_decoded == auto.frames_decoded
+        # the pool when picks are sparse (at most every fourth frame), never one thread
+        sparse = 30 / fps >= 4
+        assert other.params["gop_decoders"] == (threads if threads > 1 and sparse else 0)
+    assert explicit.params["gop_decoders"] == 0
 
 
 def test_sampled_decode_reads_ahead_boundedly(media):
