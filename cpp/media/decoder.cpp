@@ -21,6 +21,8 @@ constexpr int64_t kMaxPacketsWithoutFrame = 1000;
 // beyond it (very long GOPs) the packets read so far are all decoded.
 constexpr size_t kMaxLookaheadPackets = 1200;
 constexpr size_t kMaxLookaheadBytes = size_t{48} << 20;
+// The most single-threaded decoders sampled decoding runs (batch.py's POOL_MAX_DECODERS).
+constexpr int kMaxGopDecoders = 8;
 // Consecutive demuxer errors tolerated before treating the input as truncated.
 constexpr int kMaxReadErrors = 64;
 constexpr int kMaxReceiveErrors = 16;
@@ -130,6 +132,19 @@ bool packetIsClosedKey(const AVPacket* pkt, AVCodecID codec, int lengthSize) {
   return parsed && closed;
 }
 
+// A decoded frame's time in stream ticks: the decoder's best guess, else its pts
+// (AV_NOPTS_VALUE when it has neither).
+int64_t frameTimestamp(const AVFrame* frame) {
+  return frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp
+                                                        : frame->pts;
+}
+
+AVDiscard discardFor(SkipMode skip) {
+  return skip == SkipMode::NonRef   ? AVDISCARD_NONREF
+         : skip == SkipMode::NonKey ? AVDISCARD_NONKEY
+                                    : AVDISCARD_DEFAULT;
+}
+
 }  // namespace
 
 // ---- GOP pool -------------------------------------------------------------------------
@@ -215,8 +230,7 @@ class GopPool {
             continue;
           }
           ++decoded;
-          int64_t ts = frame->best_effort_timestamp;
-          if (ts == AV_NOPTS_VALUE) ts = frame->pts;
+          const int64_t ts = frameTimestamp(frame.get());
           if (job.all || ts == AV_NOPTS_VALUE ||
               std::binary_search(job.wanted.begin(), job.wanted.end(), ts) ||
               !std::binary_search(job.sent.begin(), job.sent.end(), ts)) {
@@ -328,6 +342,15 @@ AVPixelFormat VideoDecoder::getFormat(AVCodecContext* ctx, const AVPixelFormat* 
   return avcodec_default_get_format(ctx, fmts);
 }
 
+UniqueAVCodecContext VideoDecoder::makeContext(const AVCodec* codec) const {
+  UniqueAVCodecContext ctx = makeCodecContext(codec, path_);
+  check(avcodec_parameters_to_context(ctx.get(), stream_->codecpar), ErrorKind::InvalidMedia,
+        "copy codec parameters", path_);
+  ctx->pkt_timebase = stream_->time_base;
+  ctx->skip_frame = discardFor(options_.skip);
+  return ctx;
+}
+
 void VideoDecoder::openCodec(bool allowHardware) {
   const AVCodecParameters* par = stream_->codecpar;
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
@@ -369,10 +392,7 @@ void VideoDecoder::openCodec(bool allowHardware) {
   }
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    UniqueAVCodecContext ctx = makeCodecContext(codec, path_);
-    check(avcodec_parameters_to_context(ctx.get(), par), ErrorKind::InvalidMedia,
-          "copy codec parameters", path_);
-    ctx->pkt_timebase = stream_->time_base;
+    UniqueAVCodecContext ctx = makeContext(codec);
     ctx->opaque = this;
     if (hwDevice_) {
       ctx->hw_device_ctx = av_buffer_ref(hwDevice_.get());
@@ -385,9 +405,6 @@ void VideoDecoder::openCodec(bool allowHardware) {
       ctx->thread_count = std::max(0, options_.threads);
       ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     }
-    ctx->skip_frame = options_.skip == SkipMode::NonRef   ? AVDISCARD_NONREF
-                      : options_.skip == SkipMode::NonKey ? AVDISCARD_NONKEY
-                                                          : AVDISCARD_DEFAULT;
     const int ret = avcodec_open2(ctx.get(), codec, nullptr);
     if (ret >= 0) {
       codec_ = std::move(ctx);
@@ -439,9 +456,7 @@ void VideoDecoder::resetSampling() {
 void VideoDecoder::setSkip(SkipMode skip) {
   options_.skip = skip;
   if (skip != SkipMode::None) countingIndex_ = false;
-  codec_->skip_frame = skip == SkipMode::NonRef   ? AVDISCARD_NONREF
-                       : skip == SkipMode::NonKey ? AVDISCARD_NONKEY
-                                                  : AVDISCARD_DEFAULT;
+  codec_->skip_frame = discardFor(skip);
 }
 
 int64_t VideoDecoder::toTicks(double seconds) const {
@@ -494,8 +509,7 @@ void VideoDecoder::emit(AVFrame* decoded) {
     av_frame_move_ref(out.get(), decoded);
   }
 
-  int64_t ts = out->best_effort_timestamp;
-  if (ts == AV_NOPTS_VALUE) ts = out->pts;
+  int64_t ts = frameTimestamp(out.get());
   if (ts == AV_NOPTS_VALUE) {
     if (lastPtsTs_ == AV_NOPTS_VALUE) {
       ts = startTs_;
@@ -631,7 +645,9 @@ bool VideoDecoder::fillSelection() {
     }
     const int64_t ts = pkt->pts;
     const AVCodecID codec = stream_->codecpar->codec_id;
-    const bool ref = !(nonRefFilter_ && packetIsNonReference(pkt.get(), codec, nalLengthSize_));
+    // What SkipMode::NonRef kept is referenced; otherwise the packet tells.
+    const bool ref = options_.skip == SkipMode::NonRef ||
+                     !(nonRefFilter_ && packetIsNonReference(pkt.get(), codec, nalLengthSize_));
     const bool params = nonRefFilter_ && packetHasParameterSets(pkt.get(), codec, nalLengthSize_);
     windowBytes_ += static_cast<size_t>(std::max(0, pkt->size));
     window_.push_back({std::move(pkt), ts == AV_NOPTS_VALUE ? NAN : toSeconds(ts), ref, params});
@@ -674,10 +690,12 @@ void VideoDecoder::selectWindow(size_t end, double after, bool all) {
   windowEndsSegment_ = !std::isnan(after);
   windowWantsAll_ = !timed;
   windowWanted_.clear();
-  for (size_t i = 0; i < end; ++i) {
-    if (want[i]) windowWanted_.push_back(window_[i].packet->pts);
+  if (pool_) {  // the GOP decoders hand back only these frames
+    for (size_t i = 0; i < end; ++i) {
+      if (want[i]) windowWanted_.push_back(window_[i].packet->pts);
+    }
+    std::sort(windowWanted_.begin(), windowWanted_.end());
   }
-  std::sort(windowWanted_.begin(), windowWanted_.end());
   // A window no tick picks from is left out whole, unless its first packet carries
   // parameter sets in-band (Annex B) that later windows might rely on.
   ptrdiff_t lastWanted = window_[0].carriesParameterSets ? 0 : -1;
@@ -696,6 +714,15 @@ void VideoDecoder::selectWindow(size_t end, double after, bool all) {
   windowBefore_ = timed ? last : NAN;
 }
 
+bool VideoDecoder::endOfStream() {
+  if (framesDecoded_ == 0 && !seeked_) {
+    throw Error(ErrorKind::Decode, "decode", path_,
+                "no frame could be decoded (" + std::to_string(packetsRead_) +
+                    " packets read, " + std::to_string(decodeErrors_) + " errors)");
+  }
+  return false;
+}
+
 bool VideoDecoder::decodeOne() {
   if (!poolChecked_) {
     poolChecked_ = true;
@@ -707,14 +734,7 @@ bool VideoDecoder::decodeOne() {
     maybeCheckInterrupt();
     if (pending_.size() > before) return true;
     if (receive() && pending_.size() > before) return true;
-    if (codecEof_) {
-      if (framesDecoded_ == 0 && !seeked_) {
-        throw Error(ErrorKind::Decode, "decode", path_,
-                    "no frame could be decoded (" + std::to_string(packetsRead_) +
-                        " packets read, " + std::to_string(decodeErrors_) + " errors)");
-      }
-      return false;
-    }
+    if (codecEof_) return endOfStream();
     if (demuxEof_) {
       // Draining: the codec has had its flush packet; receive() reaches EOF.
       continue;
@@ -746,22 +766,19 @@ std::unique_ptr<GopPool> VideoDecoder::makePool() {
   // H.264/HEVC), more than one thread allowed, and picks at most every fourth frame: a
   // decoder ahead of the analyzer pauses after two picks, so with denser picks the pool
   // would wait more than it decodes (frame threads serve those better).
-  const AVCodecParameters* par = stream_->codecpar;
-  if (info_.fps <= 0 || sampleStep_ * info_.fps < 4) return nullptr;
-  // One decoder per thread asked for (all cores for 0), at most 8: each holds its own
-  // reference frames.
-  const int workers = std::min(options_.threads > 0 ? options_.threads : av_cpu_count(), 8);
-  if (sampleStep_ <= 0 || hwActive_ || seeked_ || packetsRead_ > 0 || workers < 2 ||
-      (nonRefFilter_ && par->extradata_size <= 0)) {
+  // One decoder per thread asked for (all cores for 0), at most kMaxGopDecoders: each
+  // holds its own reference frames.
+  const int workers =
+      std::min(options_.threads > 0 ? options_.threads : av_cpu_count(), kMaxGopDecoders);
+  if (info_.fps <= 0 || sampleStep_ * info_.fps < 4 || hwActive_ || seeked_ ||
+      packetsRead_ > 0 || workers < 2 ||
+      (nonRefFilter_ && stream_->codecpar->extradata_size <= 0)) {
     return nullptr;
   }
   std::vector<UniqueAVCodecContext> contexts;
   for (int i = 0; i < workers; ++i) {
-    UniqueAVCodecContext ctx = makeCodecContext(codec_->codec, path_);
-    if (avcodec_parameters_to_context(ctx.get(), par) < 0) return nullptr;
-    ctx->pkt_timebase = stream_->time_base;
+    UniqueAVCodecContext ctx = makeContext(codec_->codec);
     ctx->thread_count = 1;
-    ctx->skip_frame = codec_->skip_frame;
     if (avcodec_open2(ctx.get(), codec_->codec, nullptr) < 0) return nullptr;
     contexts.push_back(std::move(ctx));
   }
@@ -809,12 +826,7 @@ bool VideoDecoder::decodeParallel() {
         return decodeOne();
       }
       codecEof_ = true;
-      if (framesDecoded_ == 0) {
-        throw Error(ErrorKind::Decode, "decode", path_,
-                    "no frame could be decoded (" + std::to_string(packetsRead_) +
-                        " packets read, " + std::to_string(decodeErrors_) + " errors)");
-      }
-      return false;
+      return endOfStream();
     }
     GopJob& job = *segments_.front();
     UniqueAVFrame frame;

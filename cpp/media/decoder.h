@@ -102,9 +102,12 @@ class VideoDecoder {
   double keyframeInterval() const noexcept { return keyframeInterval_; }
 
  private:
+  // A codec context with the stream's parameters, time base and skip mode (not opened).
+  UniqueAVCodecContext makeContext(const AVCodec* codec) const;
   void openCodec(bool allowHardware);
   static AVPixelFormat getFormat(AVCodecContext* ctx, const AVPixelFormat* fmts);
   bool decodeOne();  // appends at least one frame to pending_; false at end of stream
+  bool endOfStream();  // false; throws when the stream gave no frame at all
   bool readPacket(AVPacket* pkt);        // the stream's next packet; false at the end
   bool skipModeKeeps(const AVPacket* pkt) const;
   bool nextPacket(AVPacket* pkt);        // the next packet for the decoder; false at the end
